@@ -1,0 +1,1 @@
+"""The Tally service: API, storage, auth, worker, web pages and CLI."""

@@ -1,0 +1,38 @@
+"""One settings object, read from `TALLY_*` environment variables and passed in; no import-time globals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-not-secret"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TALLY_", extra="forbid")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    # SQLite file in data_dir by default; `postgresql+psycopg://…` at scale.
+    database_url: str = ""
+    # `memory`/`sqlite` run OCR in-process (embedded default); `redis://…` hands jobs to `tally worker`.
+    queue_url: str = "sqlite"
+    photo_store: str = ""  # local directory by default (data_dir/photos); s3://bucket/prefix at scale
+    secret_key: str = DEV_SECRET
+    max_upload_bytes: int = 15 * 1024 * 1024
+    max_photo_pixels: int = 50_000_000
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @model_validator(mode="after")
+    def _defaults_and_secrets(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'tally.sqlite3'}"
+        if not self.photo_store:
+            self.photo_store = str(self.data_dir / "photos")
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("TALLY_SECRET_KEY must be set to a real secret in production")
+        return self
