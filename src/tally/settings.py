@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     # `memory`/`sqlite` run OCR in-process (embedded default); `redis://…` hands jobs to `tally worker`.
     queue_url: str = "sqlite"
+    # Kepmendagri region CSVs; `../shared/data/wilayah` beside the repository when unset (tally.regions).
+    wilayah_dir: Path | None = None
     photo_store: str = ""  # local directory by default (data_dir/photos); s3://bucket/prefix at scale
     secret_key: str = DEV_SECRET
     max_upload_bytes: int = 15 * 1024 * 1024

@@ -1,5 +1,21 @@
 """Every table, gathered so alembic sees one metadata. Each group of tables lives in its own module."""
 
 from tally.db.base import Base
+from tally.db.flags import FlagRow
+from tally.db.recaps import KeyedRecapRow
+from tally.db.regions import RegionRow, TpsRow
+from tally.db.results import TpsResultRow, TpsVoteRow
+from tally.db.sheets import ContestRow, SheetRow, SheetValueRow
 
-__all__ = ["Base"]
+__all__ = [
+    "Base",
+    "ContestRow",
+    "FlagRow",
+    "KeyedRecapRow",
+    "RegionRow",
+    "SheetRow",
+    "SheetValueRow",
+    "TpsResultRow",
+    "TpsRow",
+    "TpsVoteRow",
+]

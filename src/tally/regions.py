@@ -1,0 +1,93 @@
+"""The Kepmendagri region tree from `data/wilayah/*.csv`, and its load into the `region` table.
+
+The CSVs are read from `Settings.wilayah_dir`, or `../shared/data/wilayah` beside the repository.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, Table, bindparam, select, update
+
+from reconcile.ids import Level, RegionCode, level, parent, region_code
+from tally.db.bulk import insert_rows
+from tally.db.regions import RegionRow
+from tally.settings import Settings
+
+_REPO = Path(__file__).resolve().parents[2]
+
+
+class WilayahMissing(FileNotFoundError):
+    """The region CSVs are not where the settings say."""
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    code: RegionCode
+    name: str
+    level: Level
+    parent: RegionCode | None  # None for a provinsi: the nation is implied
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    inserted: int
+    updated: int
+    total: int
+
+
+def wilayah_dir(settings: Settings) -> Path:
+    directory = settings.wilayah_dir or _REPO.parent / "shared" / "data" / "wilayah"
+    if not (directory / "wilayah.csv").is_file():
+        raise WilayahMissing(f"wilayah.csv tidak ditemukan di {directory} (atur TALLY_WILAYAH_DIR)")
+    return directory
+
+
+def read_regions(directory: Path) -> list[Region]:
+    """Every region of `wilayah.csv`, parents before children."""
+    out: list[Region] = []
+    with (directory / "wilayah.csv").open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            code = region_code(row["kode"])
+            up = parent(code)
+            out.append(Region(code, row["nama"].strip(), level(code), up or None))
+    out.sort(key=lambda r: (r.level, r.code))
+    return out
+
+
+def read_population(directory: Path) -> dict[RegionCode, int]:
+    """Population per provinsi and kabupaten/kota (`penduduk.csv`; the national row is skipped)."""
+    with (directory / "penduduk.csv").open(encoding="utf-8", newline="") as fh:
+        return {region_code(r["kode"]): int(r["total"]) for r in csv.DictReader(fh) if r["kode"] != "0"}
+
+
+def within(regions: Iterable[Region], scope: RegionCode) -> list[Region]:
+    """The regions of `scope`: itself, its ancestors (so the tree stays connected) and its descendants."""
+    return [r for r in regions if _related(r.code, scope)]
+
+
+def _related(code: RegionCode, scope: RegionCode) -> bool:
+    return code == scope or code.startswith(scope + ".") or scope.startswith(code + ".") or scope == ""
+
+
+def load_regions(conn: Connection, regions: Iterable[Region]) -> LoadResult:
+    """Insert the regions the table lacks and rename those whose name changed; safe to rerun."""
+    table = RegionRow.__table__
+    assert isinstance(table, Table)
+    known = dict(conn.execute(select(RegionRow.code, RegionRow.name)).tuples().all())
+    fresh: list[tuple[object, ...]] = []
+    renamed: list[dict[str, object]] = []
+    total = 0
+    for r in regions:
+        total += 1
+        if r.code not in known:
+            fresh.append((r.code, r.name, int(r.level), r.parent))
+        elif known[r.code] != r.name:
+            renamed.append({"c": r.code, "n": r.name})
+    inserted = insert_rows(conn, table, ("code", "name", "level", "parent"), fresh)
+    if renamed:
+        conn.execute(update(table).where(table.c.code == bindparam("c")).values(name=bindparam("n")), renamed)
+    return LoadResult(inserted=inserted, updated=len(renamed), total=total)
