@@ -1,0 +1,78 @@
+"""The hash chain as pure functions: how an entry is spelled canonically and hashed.
+
+hash = SHA-256( canonical JSON of the entry's fields with `prev_hash` ) in lowercase hex. Canonical JSON is
+`json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)` encoded as UTF-8, so anyone can
+recompute a hash from the public export with a few lines in any language (docs/audit.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS = "0" * 64  # the prev_hash of entry 1
+
+
+class Action:
+    """The actions the log records (strings, so a new kind needs no migration)."""
+
+    READING = "reading"  # the OCR read a sheet
+    PROPOSAL = "proposal"  # a KPPS proposes a correction
+    CORRECTION = "correction"  # a PPS corrects a field
+    APPROVAL = "approval"  # a correction or a reading is approved
+    RECAP = "recap"  # an official keys in a level's recap (D.Hasil)
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def canonical_time(at: datetime) -> str:
+    """UTC with microseconds; a naive time (SQLite drops the zone) is UTC because we only ever store UTC."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFields:
+    """What one entry says, in the exact form that is hashed (before/after are canonical JSON text)."""
+
+    seq: int
+    at: str
+    actor: str
+    actor_role: str
+    origin: str
+    action: str
+    subject: str
+    before: str
+    after: str
+    prev_hash: str
+
+    def message(self) -> bytes:
+        return canonical_json(
+            {
+                "seq": self.seq,
+                "at": self.at,
+                "actor": self.actor,
+                "actor_role": self.actor_role,
+                "origin": self.origin,
+                "action": self.action,
+                "subject": self.subject,
+                "before": self.before,
+                "after": self.after,
+                "prev_hash": self.prev_hash,
+            }
+        ).encode("utf-8")
+
+
+def entry_hash(fields: EntryFields) -> str:
+    return hashlib.sha256(fields.message()).hexdigest()
+
+
+def head_message(seq: int, hash_: str) -> bytes:
+    """What a head signature signs: the chain position and its hash, domain-separated from other uses."""
+    return f"tally-audit-head:v1:{seq}:{hash_}".encode("ascii")
