@@ -77,7 +77,7 @@ def load_regions(conn: Connection, regions: Iterable[Region]) -> LoadResult:
     """Insert the regions the table lacks and rename those whose name changed; safe to rerun."""
     table = RegionRow.__table__
     assert isinstance(table, Table)
-    known = dict(conn.execute(select(RegionRow.code, RegionRow.name)).tuples().all())
+    known: dict[str, str] = dict(conn.execute(select(RegionRow.code, RegionRow.name)).all())
     fresh: list[tuple[object, ...]] = []
     renamed: list[dict[str, object]] = []
     total = 0
