@@ -1,0 +1,114 @@
+"""Joint decoding on digit-box probabilities: the 2024 failure kinds end in review, never accepted."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ocr.decode import BLANK_CLASS, Evidence, decide, value_distribution
+from reconcile.contest import builtin_contest
+
+PPWP = builtin_contest("ppwp-2024")
+
+
+def boxes(*cells: dict[int, float] | int | None) -> np.ndarray:
+    """3×11 probabilities: an int is a confident digit, None a confident X, a dict an explicit mix."""
+    rows = []
+    for c in cells:
+        row = np.full(11, 1e-5)
+        if isinstance(c, dict):
+            for k, v in c.items():
+                row[k] = v
+        else:
+            row[BLANK_CLASS if c is None else c] = 1.0
+        rows.append(row / row.sum())
+    return np.array(rows)
+
+
+def written(value: int) -> np.ndarray:
+    d = [value // 100, value // 10 % 10, value % 10]
+    lead = [d[0] == 0, d[0] == 0 and d[1] == 0, False]
+    return boxes(*(None if lead[i] else d[i] for i in range(3)))
+
+
+def page3(sah: int, tidak: int, total: int, **over: np.ndarray) -> dict[str, Evidence]:
+    probs = {"suara_sah": written(sah), "suara_tidak_sah": written(tidak), "suara_total": written(total)}
+    probs.update(over)
+    return {n: Evidence(n, p) for n, p in probs.items()}
+
+
+def test_leading_x_and_leading_zero_both_read_as_the_number() -> None:
+    assert value_distribution(boxes(None, 7, 4))[0][0] == 74
+    assert value_distribution(boxes(0, 7, 4))[0][0] == 74
+    assert value_distribution(boxes(None, None, 0))[0][0] == 0
+    assert value_distribution(boxes(None, None, None))[0][0] is None
+
+
+def test_consistent_confident_page_3_is_accepted() -> None:
+    out = decide(page3(200, 5, 205), PPWP)
+    assert {n: (d.value, d.accepted) for n, d in out.items()} == {
+        "suara_sah": (200, True),
+        "suara_tidak_sah": (5, True),
+        "suara_total": (205, True),
+    }
+
+
+def test_x_read_as_a_digit_goes_to_review() -> None:
+    # 74 written as [X,7,4]; the X box read as "1" with some doubt: 174 must not be accepted.
+    x_as_one = boxes({1: 0.8, BLANK_CLASS: 0.2}, 7, 4)
+    out = decide(page3(174, 5, 79, suara_sah=x_as_one), PPWP)
+    assert not out["suara_sah"].accepted
+    assert out["suara_sah"].value == 74  # the arithmetic points to the X reading, shown first
+    assert out["suara_sah"].reason
+
+
+def test_trailing_extra_digit_goes_to_review() -> None:
+    # 74 read as 748 (a stray mark after the number): out of range for one TPS and breaks the sum.
+    out = decide(page3(74, 5, 79, suara_sah=boxes(7, 4, 8)), PPWP)
+    assert not out["suara_sah"].accepted
+    assert not out["suara_total"].accepted or out["suara_total"].value == 79
+
+
+@pytest.mark.parametrize(("true", "misread"), [(3, 8), (8, 3), (2, 7), (7, 2)])
+def test_confused_digit_goes_to_review(true: int, misread: int) -> None:
+    # The units box is confidently read wrong: the sum V.A + V.B = V.C catches it.
+    sah = 120 + true
+    out = decide(page3(sah, 4, sah + 4, suara_sah=boxes(1, 2, misread)), PPWP)
+    assert not out["suara_sah"].accepted
+    accepted_wrong = [
+        n
+        for n, d in out.items()
+        if d.accepted and d.value != {"suara_sah": sah, "suara_tidak_sah": 4, "suara_total": sah + 4}[n]
+    ]
+    assert accepted_wrong == []
+
+
+def test_doubtful_confusion_goes_to_review_even_if_the_sum_holds() -> None:
+    out = decide(page3(123, 4, 127, suara_sah=boxes(1, 2, {3: 0.6, 8: 0.4})), PPWP)
+    assert out["suara_sah"].value == 123
+    assert not out["suara_sah"].accepted
+    assert [c[0] for c in out["suara_sah"].candidates[:2]] == [123, 128]
+
+
+def test_blank_page_goes_to_review() -> None:
+    blank = boxes(None, None, None)
+    out = decide(page3(0, 0, 0, suara_sah=blank, suara_tidak_sah=blank, suara_total=blank), PPWP)
+    assert all(not d.accepted and d.value is None and d.reason for d in out.values())
+
+
+def test_bubbles_that_disagree_send_the_total_to_review() -> None:
+    ev = {"suara_paslon_1": Evidence("suara_paslon_1", written(74), omr=24)}
+    out = decide(ev, PPWP)
+    assert not out["suara_paslon_1"].accepted
+    assert "OMR" in (out["suara_paslon_1"].reason or "")
+
+
+def test_bubbles_that_agree_accept_a_clear_total() -> None:
+    ev = {"suara_paslon_1": Evidence("suara_paslon_1", written(74), omr=74)}
+    assert decide(ev, PPWP)["suara_paslon_1"].accepted
+
+
+def test_a_lone_clear_number_without_a_second_reading_is_not_accepted() -> None:
+    ev = {"suara_paslon_1": Evidence("suara_paslon_1", written(74))}
+    out = decide(ev, PPWP)["suara_paslon_1"]
+    assert out.value == 74 and not out.accepted
