@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     max_photo_pixels: int = 50_000_000
     host: str = "127.0.0.1"
     port: int = 8000
+    # Intake (issue 6): the contest uploads are read for, per-token rate limit, OCR jobs.
+    contest: str = "ppwp-2024"
+    rate_per_s: float = 5.0
+    rate_burst: int = 30
+    ocr_reader: str = "ocr.reader:PhotoReader"  # "module:factory"; "none" stores photos and reads nothing
+    ocr_lease_s: float = 120.0  # a job's lease; a worker silent for longer is presumed dead
+    ocr_max_tries: int = 3  # then the job is dead-lettered and the photo marked failed
+    embedded_workers: int = 1  # OCR threads inside `tally serve` (0 when `tally worker` runs apart)
 
     @model_validator(mode="after")
     def _defaults_and_secrets(self) -> Settings:

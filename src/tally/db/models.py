@@ -1,6 +1,9 @@
 """Every table, gathered so alembic sees one metadata. Each group of tables lives in its own module."""
 
-from tally.db import audit  # noqa: F401  (audit log tables, revision 0003)
+from tally.db import (
+    audit,  # noqa: F401  (audit log tables, revision 0003)
+    intake,  # noqa: F401  (intake tables, revision 0002)
+)
 from tally.db.base import Base
 from tally.db.flags import FlagRow
 from tally.db.recaps import KeyedRecapRow

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision: str | None = "0001"  # TODO: "0002" once the intake revision lands
+down_revision: str | None = "0002"
 branch_labels = None
 depends_on = None
 

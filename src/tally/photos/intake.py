@@ -1,0 +1,145 @@
+"""Filing an upload: spool the body under a size limit, check it, store it, commit its row — or leave nothing.
+
+The order matters. The file is renamed into place before the row is committed, and removed again if the
+commit fails and no row names it; the 202 is sent only after the commit. So a photo the API acknowledged is
+on disk and in the database, and an upload that failed anywhere leaves no file and no row behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from tally.db.intake import OcrJobRow, PhotoRow
+from tally.errors import Conflict, PayloadTooLarge, Unprocessable
+from tally.photos.jpeg import inspect
+from tally.photos.store import PhotoStore
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class PhotoStatus(StrEnum):
+    QUEUED = "queued"  # stored, waiting for a worker
+    READING = "reading"  # a worker holds it
+    READ = "read"  # every field accepted by the reader
+    REVIEW = "review"  # read, some field needs a person
+    REJECTED = "rejected"  # the quality gate refused it: photograph again
+    OCR_UNAVAILABLE = "ocr_unavailable"  # stored, but no OCR is installed: nothing was read
+    FAILED = "failed"  # dead-lettered after the maximum tries
+
+
+@dataclass(frozen=True, slots=True)
+class Spooled:
+    path: Path
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    tps_id: str
+    page: int
+    sha256: str
+    uploaded_by: str
+
+
+def too_large(limit: int) -> PayloadTooLarge:
+    mb = limit // (1024 * 1024)
+    return PayloadTooLarge(
+        "photo_too_large",
+        f"Ukuran foto melebihi {mb} MB. Kecilkan ukuran foto lalu kirim ulang.",
+        max_bytes=limit,
+    )
+
+
+async def spool(chunks: AsyncIterator[bytes], store: PhotoStore, limit: int) -> Spooled:
+    """Write the body to a temp file while hashing it; stop at `limit` bytes (the temp file is removed)."""
+    f, path = store.spool()
+    digest, size = hashlib.sha256(), 0
+    try:
+        with f:
+            async for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise too_large(limit)
+                digest.update(chunk)
+                f.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return Spooled(path, digest.hexdigest(), size)
+
+
+def same_place(row: PhotoRow, upload: Upload) -> PhotoRow:
+    if row.tps_id != upload.tps_id or row.page != upload.page:
+        raise Conflict(
+            "photo_elsewhere",
+            f"Foto ini sudah dikirim untuk TPS {row.tps_id} halaman {row.page}. Periksa TPS dan halaman.",
+            tps_id=row.tps_id,
+            page=row.page,
+        )
+    return row
+
+
+def file_photo(
+    sessions: sessionmaker[Session], store: PhotoStore, spooled: Spooled, upload: Upload, max_pixels: int
+) -> tuple[PhotoRow, int | None]:
+    """Check, store and record one photo. Returns the row and its new job id (None if it existed)."""
+    try:
+        if spooled.sha256 != upload.sha256:
+            raise Unprocessable(
+                "hash_mismatch",
+                "Foto tidak utuh (sidik SHA-256 tidak cocok). Kirim ulang foto yang sama.",
+                expected=upload.sha256,
+                actual=spooled.sha256,
+            )
+        info = inspect(spooled.path, max_pixels)
+        created = store.commit(spooled.path, upload.sha256)
+    finally:
+        spooled.path.unlink(missing_ok=True)
+    at = datetime.now(UTC)
+    try:
+        with sessions() as session, session.begin():
+            row = PhotoRow(
+                sha256=upload.sha256,
+                tps_id=upload.tps_id,
+                page=upload.page,
+                size_bytes=spooled.size,
+                width=info.width,
+                height=info.height,
+                orientation=info.orientation,
+                uploaded_by=upload.uploaded_by,
+                uploaded_at=at,
+                status=PhotoStatus.QUEUED.value,
+            )
+            session.add(row)
+            session.flush()
+            job = OcrJobRow(
+                photo_sha256=upload.sha256, state="queued", tries=0, enqueued_at=at, available_at=at
+            )
+            session.add(job)
+            session.flush()
+            job_id = job.id
+        return row, job_id
+    except IntegrityError:
+        with sessions() as session:
+            existing = session.get(PhotoRow, upload.sha256)
+        if existing is None:
+            if created:
+                store.discard(upload.sha256)
+            raise
+        return same_place(existing, upload), None  # a concurrent retry won the race
+    except BaseException:
+        if created:
+            with sessions() as session:
+                if session.get(PhotoRow, upload.sha256) is None:
+                    store.discard(upload.sha256)
+        raise
