@@ -14,6 +14,7 @@ Keys of a spec file::
     size_mm = [320.0, 480.0]
     reference = "c-hasil-ppwp-2024-hal2.png"   # optional: KPU's scan this spec was measured on
     paslon = 3                     # optional: paslon blocks on this page (page 2 specs)
+    slate = 1                      # optional (KWK page 2): paslon on the ballot; 1 → + kotak kosong
 
     [markers]                      # four corner markers: two black squares touching at `centres`
     size_mm = 8.5                  # side of the whole marker (each square is half of it)
