@@ -33,7 +33,8 @@ def font(size_px: float, bold: bool = False) -> ImageFont.FreeTypeFont:
 def tag_image(tag_id: int, side_px: int) -> Gray:
     """The 36h10 tag with its black border, upright (its corner 0 at the image's top-left)."""
     d = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_APRILTAG_36h10)
-    return np.asarray(cv2.aruco.generateImageMarker(d, tag_id, side_px, borderBits=1), dtype=np.uint8)
+    img: Gray = np.asarray(cv2.aruco.generateImageMarker(d, tag_id, side_px, borderBits=1), dtype=np.uint8)
+    return img
 
 
 def _warp_reference(spec: PageSpec, ppm: float) -> Gray:
@@ -48,7 +49,8 @@ def _warp_reference(spec: PageSpec, ppm: float) -> Gray:
         gray, cv2.getPerspectiveTransform(src, dst), size, flags=cv2.INTER_CUBIC, borderValue=255
     )
     # paper white: the scan's faint gray background and cut lines outside the frame go
-    page = np.clip((page.astype(np.float32) - 20) * (255 / 215), 0, 255).astype(np.uint8)
+    out: Gray = np.clip((page.astype(np.float32) - 20) * (255 / 215), 0, 255).astype(np.uint8)
+    page = out
     m = round(4 * ppm)
     page[:m, :] = 255
     page[-m:, :] = 255
@@ -128,10 +130,10 @@ def _draw_spec(spec: PageSpec, ppm: float) -> Gray:
         pen.text(line.x0 - 2.5, line.y - 0.3, ":", 2.3, True, "ls")
         pen.dots(line.x0, line.y, line.x1)
     pen.text(27, 52, spec.title, 2.6, True, "ls")
-    for r in spec.rules:
-        pen.rect(r.rect, r.width, r.gray)
-    for t in spec.texts:
-        pen.text(t.at[0], t.at[1], t.s, t.size, t.bold, t.anchor)
+    for rule in spec.rules:
+        pen.rect(rule.rect, rule.width, rule.gray)
+    for tx in spec.texts:
+        pen.text(tx.at[0], tx.at[1], tx.s, tx.size, tx.bold, tx.anchor)
     for n in spec.numbers:
         for b in n.boxes:
             pen.rect(b, 0.7)
