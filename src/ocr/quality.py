@@ -21,7 +21,7 @@ MIN_PAPER = 70.0  # median grey of the page; darker is underexposed
 MIN_CONTRAST = 70.0  # paper minus ink (p50 − p1)
 MAX_GLARE = 0.04  # share of the page burnt out (≥ 250) in blobs
 MIN_BOX_PX = 20.0  # height of a digit box in the photo
-QUALITY_PX_PER_MM = 4.0
+QUALITY_PX_PER_MM = 5.0
 MIN_PHOTO_SHARPNESS = 30.0  # the whole photo at PHOTO_CHECK_WIDTH, when no page could be found
 PHOTO_CHECK_WIDTH = 1000
 

@@ -6,20 +6,24 @@ across the pages of a TPS is `ocr.decode.decode_tps`, run again as each page arr
 
 from __future__ import annotations
 
+import importlib
 import io
 import time
-from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps
 
+from ocr.cells import DigitModel
+from ocr.fields import read_page
+from ocr.forms.spec import PageSpec, Rect
 from ocr.identify import page_of_tag, read_page_label, read_qr_tps, tps_mismatch
-from ocr.layout import PageLayout, load_layouts
+from ocr.layout import box_height_mm, frame_of, load_layouts
 from ocr.locate import Gray, Located, locate
 from ocr.quality import MIN_PHOTO_SHARPNESS, QUALITY_PX_PER_MM, REASONS, measure, photo_sharpness
 from ocr.reading import Reading
+from reconcile.contest import Contest, builtin_contest
 
-READ_PX_PER_MM = 8.0  # the straightened page the boxes are cut from
+READ_PX_PER_MM = QUALITY_PX_PER_MM  # one straightened page serves the gate and the boxes (≈ 57 px a box)
 
 
 def decode_photo(data: bytes) -> Gray:
@@ -30,12 +34,33 @@ def decode_photo(data: bytes) -> Gray:
         return np.asarray(upright.convert("L"), dtype=np.uint8)
 
 
+def load_digit_model() -> tuple[DigitModel | None, str]:
+    """Helper F's classifier (`ocr.digits.DigitClassifier`), loaded once; (None, "none") if absent."""
+    try:
+        digits = importlib.import_module("ocr.digits")
+    except ImportError:
+        return None, "none"
+    model = digits.DigitClassifier.load()
+    return model, str(getattr(model, "version", getattr(model, "model_version", "digits")))
+
+
 class PhotoReader:
-    def __init__(self, *, verify_text: bool = False) -> None:
+    """Reads one photo of one page. Construct once per worker: the specs and the model load here."""
+
+    def __init__(self, *, model: DigitModel | None = None, verify_text: bool = False) -> None:
         self.layouts = load_layouts()
+        self.frames = {tag: frame_of(spec) for tag, spec in self.layouts.items()}
+        self.contests: dict[str, Contest] = {}
         self.verify_text = verify_text  # Tesseract on "Halaman N dari 3" (≈ 0.3 s, off by default)
-        self._engine: Any = None
-        self.model_version = "none"
+        if model is None:
+            self.model, self.model_version = load_digit_model()
+        else:
+            self.model, self.model_version = model, str(getattr(model, "version", "custom"))
+
+    def contest(self, spec: PageSpec) -> Contest:
+        if spec.contest not in self.contests:
+            self.contests[spec.contest] = builtin_contest(spec.contest)
+        return self.contests[spec.contest]
 
     def read(self, jpeg: bytes, *, tps: str | None = None) -> Reading:
         t0 = time.perf_counter()
@@ -46,7 +71,7 @@ class PhotoReader:
             return self._rejected(REASONS["not_found"], tps, None, {})
         timings["decode"] = _ms(t0)
         t = time.perf_counter()
-        located = locate(photo, {tag: lay.frame for tag, lay in self.layouts.items()})
+        located = locate(photo, self.frames)
         timings["locate"] = _ms(t)
         if located is None:  # say "blurry" when that is why no tag was found
             reason = "blurry" if photo_sharpness(photo) < MIN_PHOTO_SHARPNESS else "not_found"
@@ -56,32 +81,32 @@ class PhotoReader:
         if not located.in_frame:
             return self._rejected(REASONS["not_in_frame"], tps, page, timings)
         t = time.perf_counter()
-        small = located.straighten(photo, QUALITY_PX_PER_MM)
-        quality = measure(small, _box_px(located, layout))
+        straight = located.straighten(photo, READ_PX_PER_MM)
+        quality = measure(straight, _box_px(located, layout))
         timings["quality"] = _ms(t)
         problem = quality.problem()
         if problem is not None:
             return self._rejected(
                 REASONS[problem], tps, page, timings, quality.as_dict(), located.orientation
             )
-        t = time.perf_counter()
-        straight = located.straighten(photo, READ_PX_PER_MM)
-        timings["straighten"] = _ms(t)
         flags: list[str] = []
-        qr_tps = read_qr_tps(small)
+        t = time.perf_counter()
+        qr_tps = read_qr_tps(_crop(straight, layout.qr)) if layout.qr is not None else None
+        timings["identify"] = _ms(t)
         mismatch = tps_mismatch(tps, qr_tps)
         if mismatch:
             flags.append(mismatch)
-        if self.verify_text and layout.label is not None:
-            text_page = read_page_label(_crop(straight, layout.label))
+        if self.verify_text:
+            w = layout.size_mm[0]
+            text_page = read_page_label(_crop(straight, Rect(w - 62.0, 24.0, 60.0, 12.0)))
             if text_page is not None and text_page != page:
                 flags.append(
                     f"Tulisan di halaman menyebut halaman {text_page}, kode halaman menyebut {page}."
                 )
         fields = {}
-        if self._engine is not None and layout.fields:
+        if self.model is not None and layout.numbers:
             t = time.perf_counter()
-            fields = self._engine.read_fields(straight, located, layout, READ_PX_PER_MM)
+            fields = read_page(straight, located, layout, self.model, READ_PX_PER_MM, self.contest(layout))
             timings["fields"] = _ms(t)
         timings["total"] = _ms(t0)
         return Reading(
@@ -121,14 +146,14 @@ def _ms(t: float) -> float:
     return round((time.perf_counter() - t) * 1000, 1)
 
 
-def _box_px(located: Located, layout: PageLayout) -> float:
+def _box_px(located: Located, layout: PageSpec) -> float:
     """Height in photo pixels of a digit box at the page centre (the resolution the classifier gets)."""
-    w, h = layout.frame.size_mm
-    bh = layout.box_height_mm
+    w, h = layout.size_mm
+    bh = box_height_mm(layout)
     a, b = located.to_photo(np.array([[w / 2, h / 2], [w / 2, h / 2 + bh]]))
     return float(np.hypot(*(b - a)))
 
 
-def _crop(page: Gray, rect: tuple[float, float, float, float]) -> Gray:
-    x, y, w, h = (round(v * READ_PX_PER_MM) for v in rect)
-    return page[y : y + h, x : x + w]
+def _crop(page: Gray, rect: Rect) -> Gray:
+    x, y, w, h = (round(v * READ_PX_PER_MM) for v in (rect.x - 2, rect.y - 2, rect.w + 4, rect.h + 4))
+    return page[max(0, y) : y + h, max(0, x) : x + w]

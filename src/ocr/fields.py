@@ -1,0 +1,108 @@
+"""From a straightened page to `FieldReading`s, and from the readings of a TPS's pages to one decision.
+
+`read_page` gathers each number's evidence (digit-box probabilities, the OMR bubbles) and decodes what one
+page allows; `decode_tps` rebuilds the evidence from the stored readings of every page that has arrived and
+decodes again with the checks that span pages (page 3's V.A = Σ page 2, V.C = ballots used on page 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ocr.cells import DigitModel, cut_cell, paper_level
+from ocr.decode import BLANK_CLASS, Decision, Evidence, decide
+from ocr.forms.spec import PageSpec
+from ocr.locate import Gray, Located
+from ocr.omr import read_total
+from ocr.reading import Alternative, Candidate, DigitReading, FieldReading, Quad, Reading
+from reconcile.contest import Contest
+
+KEEP_ALTERNATIVE = 1e-4  # class probabilities kept in the reading: enough to decode again later
+
+
+def _quad(located: Located, x: float, y: float, w: float, h: float) -> Quad:
+    pts = located.to_photo(np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float64))
+    a, b, c, d = ((round(float(p[0]), 1), round(float(p[1]), 1)) for p in pts)
+    return (a, b, c, d)
+
+
+def _cls(i: int) -> int | None:
+    return None if i == BLANK_CLASS else i
+
+
+def read_page(
+    page: Gray, located: Located, spec: PageSpec, model: DigitModel, px_per_mm: float, contest: Contest
+) -> dict[str, FieldReading]:
+    paper = paper_level(page)
+    cells = {n.field: [cut_cell(page, b, px_per_mm, paper) for b in n.boxes] for n in spec.numbers}
+    crops = [c.crop for n in spec.numbers for c in cells[n.field]]
+    probs = np.asarray(model.predict(crops), dtype=np.float64).reshape(len(spec.numbers), 3, 11)
+    evidence: dict[str, Evidence] = {}
+    digits: dict[str, tuple[DigitReading, ...]] = {}
+    for i, num in enumerate(spec.numbers):
+        omr = read_total(page, num.bubbles, px_per_mm, paper) if num.bubbles else None
+        evidence[num.field] = Evidence(num.field, probs[i], omr=omr)
+        digits[num.field] = tuple(
+            _digit(probs[i, j], _quad(located, b.x, b.y, b.w, b.h), cells[num.field][j].flags)
+            for j, b in enumerate(num.boxes)
+        )
+    return _readings(decide(evidence, contest), evidence, digits)
+
+
+def _digit(p: NDArray[np.float64], quad: Quad, flags: tuple[str, ...]) -> DigitReading:
+    order = np.argsort(-p)
+    alts = tuple(Alternative(_cls(int(k)), round(float(p[k]), 6)) for k in order if p[k] >= KEEP_ALTERNATIVE)
+    return DigitReading(_cls(int(order[0])), float(p[order[0]]), quad, alts, flags)
+
+
+def _readings(
+    decisions: dict[str, Decision], evidence: dict[str, Evidence], digits: dict[str, tuple[DigitReading, ...]]
+) -> dict[str, FieldReading]:
+    out: dict[str, FieldReading] = {}
+    for name, d in decisions.items():
+        flagged = sorted({f for g in digits[name] for f in g.flags})
+        reason = d.reason
+        if reason is None and flagged:  # what the classifier cannot see still blocks acceptance
+            reason = {
+                "two_digits": "Ada dua angka dalam satu kotak — periksa angka ini.",
+                "ink_outside": "Ada coretan di luar kotak angka — periksa apakah ada angka tambahan.",
+            }[flagged[0]]
+        ev = evidence[name]
+        out[name] = FieldReading(
+            name=name,
+            value=d.value,
+            confidence=round(d.posterior, 6),
+            status="accepted" if reason is None else "review",
+            digits=digits[name],
+            candidates=tuple(Candidate(v, round(p, 6)) for v, p in d.candidates),
+            reason=reason,
+            evidence={k: v for k, v in (("omr", ev.omr), ("tally", ev.tally)) if v is not None},
+        )
+    return out
+
+
+def _probs_of(field: FieldReading) -> NDArray[np.float64]:
+    p = np.full((len(field.digits), 11), KEEP_ALTERNATIVE / 10)
+    for j, g in enumerate(field.digits):
+        for a in g.alternatives:
+            p[j, BLANK_CLASS if a.value is None else a.value] = a.probability
+    return np.asarray(p / p.sum(axis=1, keepdims=True), dtype=np.float64)
+
+
+def decode_tps(readings: list[Reading], contest: Contest) -> dict[str, FieldReading]:
+    """Every contest field for one TPS from the readings that have arrived (the latest per page wins);
+    fields of pages not yet read are ``empty``."""
+    latest: dict[int, Reading] = {}
+    for r in readings:
+        if r.page is not None and r.rejected is None:
+            latest[r.page] = r
+    fields = {n: f for r in latest.values() for n, f in r.fields.items() if f.digits}
+    evidence = {
+        n: Evidence(n, _probs_of(f), omr=f.evidence.get("omr"), tally=f.evidence.get("tally"))
+        for n, f in fields.items()
+    }
+    out = _readings(decide(evidence, contest), evidence, {n: f.digits for n, f in fields.items()})
+    for f in contest.fields:
+        out.setdefault(f.name, FieldReading(f.name, None, 0.0, "empty", reason="Halaman belum diunggah."))
+    return out
