@@ -1,0 +1,158 @@
+"""Contests, TPS and sheets in and out of the database, as `reconcile` values.
+
+A sheet goes in as a `TallySheet` and comes back as an equal one; its field values are one row each, with a
+status and (for OCR) a confidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import Connection, Table, bindparam, delete, select, update
+
+from reconcile.contest import Contest
+from reconcile.ids import RegionCode, SheetId, TpsId, parent, tps_number
+from reconcile.sheet import Source, TallySheet
+from tally.db.bulk import insert_rows
+from tally.db.flags import FlagRow
+from tally.db.regions import TpsRow
+from tally.db.results import TpsResultRow
+from tally.db.sheets import ContestRow, SheetRow, SheetValueRow
+from tally.election.scope import in_region
+
+
+class ValueStatus(StrEnum):
+    ACCEPTED = "accepted"  # read with confidence, or generated
+    REVIEW = "review"  # read, but an officer must confirm
+    PENDING = "pending"  # not read yet: value is NULL
+    KEYED = "keyed"  # typed in by an officer
+
+
+@dataclass(frozen=True, slots=True)
+class Tps:
+    id: TpsId
+    dpt: int
+
+
+def _table(row: type[object]) -> Table:
+    table = row.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+def save_contest(conn: Connection, contest: Contest) -> None:
+    """Insert or refresh the contest row (its TOML source travels with the data)."""
+    exists = conn.scalar(select(ContestRow.id).where(ContestRow.id == contest.id))
+    if exists is None:
+        conn.execute(
+            _table(ContestRow).insert().values(id=contest.id, name=contest.name, source=contest.source)
+        )
+    else:
+        conn.execute(
+            update(ContestRow)
+            .where(ContestRow.id == contest.id)
+            .values(name=contest.name, source=contest.source)
+        )
+
+
+def save_tps(conn: Connection, scope: RegionCode, tps: Iterable[Tps]) -> int:
+    """Make the TPS of `scope` exist with these DPTs (insert new ones, update changed DPT); safe to rerun."""
+    known = dict(conn.execute(select(TpsRow.id, TpsRow.dpt).where(in_region(TpsRow.id, scope))).all())
+    fresh: list[tuple[object, ...]] = []
+    changed: list[dict[str, object]] = []
+    for t in tps:
+        if t.id not in known:
+            fresh.append((t.id, parent(t.id), tps_number(t.id), t.dpt))
+        elif known[t.id] != t.dpt:
+            changed.append({"i": t.id, "d": t.dpt})
+    table = _table(TpsRow)
+    inserted = insert_rows(conn, table, ("id", "desa", "number", "dpt"), fresh)
+    if changed:
+        conn.execute(update(table).where(table.c.id == bindparam("i")).values(dpt=bindparam("d")), changed)
+    return inserted
+
+
+def save_sheets(conn: Connection, sheets: Sequence[TallySheet], *, at: datetime | None = None) -> int:
+    """Insert new sheets and their values (bulk: COPY on PostgreSQL)."""
+    at = at or datetime.now(UTC)
+    sheet_rows = (
+        (s.id, s.tps, s.contest, s.source.value, s.version, ",".join(map(str, sorted(s.pages))), at)
+        for s in sheets
+    )
+    cols = ("id", "tps_id", "contest_id", "source", "version", "pages", "created_at")
+    insert_rows(conn, _table(SheetRow), cols, sheet_rows)
+    value_rows = (
+        (s.id, name, value, ValueStatus.PENDING.value if value is None else _status(s.source))
+        for s in sheets
+        for name, value in s.values.items()
+    )
+    return insert_rows(conn, _table(SheetValueRow), ("sheet_id", "field", "value", "status"), value_rows)
+
+
+def _status(source: Source) -> str:
+    return (ValueStatus.KEYED if source in (Source.KEYED, Source.CORRECTION) else ValueStatus.ACCEPTED).value
+
+
+def delete_sheets(conn: Connection, contest_id: str, scope: RegionCode, source: Source) -> None:
+    """Remove the sheets of one source in `scope` (a rerun of synth replaces its own sheets, nothing else)."""
+    ids = select(SheetRow.id).where(
+        SheetRow.contest_id == contest_id, in_region(SheetRow.tps_id, scope), SheetRow.source == source.value
+    )
+    # Explicit child deletes: SQLite's ON DELETE CASCADE is per-row and slow; this is one statement each.
+    for child in (SheetValueRow.sheet_id, TpsResultRow.sheet_id, FlagRow.sheet_id):
+        conn.execute(delete(child.class_).where(child.in_(ids)))
+    conn.execute(delete(SheetRow).where(SheetRow.id.in_(ids)))
+
+
+def load_sheets(conn: Connection, contest_id: str, scope: RegionCode) -> list[TallySheet]:
+    """Every sheet of `contest_id` inside `scope`, values included, in sheet-id order."""
+    rows = conn.execute(
+        select(
+            SheetRow.id,
+            SheetRow.tps_id,
+            SheetRow.source,
+            SheetRow.version,
+            SheetRow.pages,
+            SheetValueRow.field,
+            SheetValueRow.value,
+        )  # fmt: skip
+        .outerjoin(SheetValueRow, SheetValueRow.sheet_id == SheetRow.id)
+        .where(SheetRow.contest_id == contest_id, in_region(SheetRow.tps_id, scope))
+        .order_by(SheetRow.id)
+    )
+    out: list[TallySheet] = []
+    current: tuple[str, str, str, int, str] | None = None
+    values: dict[str, int | None] = {}
+    for sid, tps, source, version, pages, name, value in rows:
+        if current is not None and current[0] != sid:
+            out.append(_sheet(contest_id, current, values))
+            values = {}
+        current = (sid, tps, source, version, pages)
+        if name is not None:  # a sheet with no value at all still comes back
+            values[name] = value
+    if current is not None:
+        out.append(_sheet(contest_id, current, values))
+    return out
+
+
+def _sheet(
+    contest_id: str, head: tuple[str, str, str, int, str], values: dict[str, int | None]
+) -> TallySheet:
+    sid, tps, source, version, pages = head
+    return TallySheet(
+        id=SheetId(sid),
+        tps=TpsId(tps),
+        contest=contest_id,
+        values=values,
+        pages=frozenset(int(p) for p in pages.split(",") if p),
+        source=Source(source),
+        version=version,
+    )
+
+
+def load_tps(conn: Connection, scope: RegionCode) -> list[Tps]:
+    rows = conn.execute(select(TpsRow.id, TpsRow.dpt).where(in_region(TpsRow.id, scope)).order_by(TpsRow.id))
+    return [Tps(TpsId(i), d) for i, d in rows]
