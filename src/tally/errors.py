@@ -7,6 +7,7 @@
     ├── NotFound                    404  unknown TPS, region, photo
     ├── Conflict                    409  a photo already filed under another TPS/page, a used code
     ├── PayloadTooLarge             413  a body beyond the size limit
+    ├── UnsupportedMediaType        415  a photo sent as something other than image/jpeg
     ├── Unprocessable               422  a body that is not what it claims (hash, JPEG, page, key reuse)
     │   └── BadPhoto                422  not a JPEG, truncated, too many pixels, empty
     ├── TooManyRequests             429  a token over its rate limit
@@ -60,6 +61,10 @@ class Conflict(TallyError):
 
 class PayloadTooLarge(TallyError):
     status = 413
+
+
+class UnsupportedMediaType(TallyError):
+    status = 415
 
 
 class Unprocessable(TallyError):

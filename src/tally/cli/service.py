@@ -1,9 +1,144 @@
-"""CLI commands of this group."""
+"""`tally serve`, `tally worker`, `tally officers …`: the intake service and its officers."""
 
 from __future__ import annotations
 
+import csv
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import structlog
 import typer
+
+from tally.settings import Settings
+
+officers_app = typer.Typer(help="Petugas: kode aktivasi KPPS dan akun PPS/PPK/KPU.")
+
+
+def configure_logging() -> None:
+    """Structured JSON lines on stderr, one event per line, for the log shipper."""
+    logging.basicConfig(format="%(message)s", stream=sys.stderr, level=logging.INFO)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+    )
+
+
+def serve(
+    workers: Annotated[
+        int | None, typer.Option(help="OCR threads in this process (0: run `tally worker`)")
+    ] = None,
+) -> None:
+    """Jalankan API (dan pembaca OCR di proses yang sama, bawaan)."""
+    import uvicorn
+
+    from tally.api import create_app
+    from tally.db.base import migrate
+
+    configure_logging()
+    settings = Settings()
+    migrate(settings.database_url)
+    app = create_app(settings, workers=workers)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+
+
+def worker(
+    threads: Annotated[int, typer.Option(help="OCR threads (each one claims its own jobs)")] = 1,
+) -> None:
+    """Jalankan pembaca OCR terpisah dari API; berhenti rapi dengan SIGTERM/Ctrl-C."""
+    from tally.api.app import build_services, start_workers
+
+    configure_logging()
+    settings = Settings()
+    services = build_services(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    structlog.get_logger("tally.worker").info("worker_process", pid=os.getpid(), host=socket.gethostname())
+    running = start_workers(services, threads, stop)
+    while not stop.wait(0.5):
+        pass
+    for t in running:
+        t.join(timeout=60)
+    services.engine.dispose()
+
+
+@officers_app.command("issue-codes")
+def issue_codes(
+    region: Annotated[str, typer.Argument(help="Kode kelurahan/desa (atau wilayah di atasnya)")],
+    out: Annotated[Path | None, typer.Option(help="Tulis CSV ke berkas ini (bawaan: layar)")] = None,
+    pdf: Annotated[Path | None, typer.Option(help="Juga tulis PDF siap cetak, satu kode per baris")] = None,
+) -> None:
+    """Terbitkan kode aktivasi sekali pakai untuk setiap TPS di wilayah (CSV: tps_id,code,expires_at)."""
+    from reconcile.ids import region_code
+    from tally.auth.service import issue_codes as issue
+    from tally.db.base import make_engine, session_factory
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with session_factory(engine)() as s, s.begin():
+            issued = issue(s, region_code(region), "cli")
+    finally:
+        engine.dispose()
+    handle = out.open("w", newline="") if out else sys.stdout
+    writer = csv.writer(handle)
+    writer.writerow(["tps_id", "code", "expires_at"])
+    for i in issued:
+        writer.writerow([i.tps_id, i.code, i.expires_at.isoformat()])
+    if out:
+        handle.close()
+    if pdf:
+        _codes_pdf(pdf, region, [(i.tps_id, i.code) for i in issued])
+
+
+def _codes_pdf(path: Path, region: str, rows: list[tuple[str, str]]) -> None:
+    from fpdf import FPDF
+
+    doc = FPDF(format="A4")
+    doc.add_page()
+    doc.set_font("Helvetica", size=14)
+    doc.cell(0, 10, f"Kode aktivasi KPPS - wilayah {region}", new_x="LMARGIN", new_y="NEXT")
+    doc.set_font("Courier", size=12)
+    for tps_id, code in rows:
+        doc.cell(0, 8, f"TPS {tps_id}    {code}", new_x="LMARGIN", new_y="NEXT")
+    doc.output(str(path))
+
+
+@officers_app.command("add-staff")
+def add_staff(
+    username: str,
+    role: Annotated[str, typer.Option(help="pps, ppk atau kpu")],
+    region: Annotated[str, typer.Option(help="Kode wilayah kerja ('' untuk nasional)")],
+) -> None:
+    """Buat akun PPS/PPK/KPU; kata sandi dari TALLY_NEW_PASSWORD atau ditanyakan."""
+    from tally.auth.scope import Role
+    from tally.auth.service import create_staff
+    from tally.db.base import make_engine, session_factory
+
+    password = os.environ.get("TALLY_NEW_PASSWORD") or typer.prompt("Kata sandi", hide_input=True)
+    engine = make_engine(Settings().database_url)
+    try:
+        with session_factory(engine)() as s, s.begin():
+            create_staff(s, username, password, Role(role), region)
+    finally:
+        engine.dispose()
+    typer.echo(f"akun {username} ({role}, {region or 'nasional'}) dibuat")
 
 
 def register(app: typer.Typer) -> None:
-    """Adds this group's commands to `app`."""
+    """Adds `tally serve`, `tally worker` and `tally officers` to `app`."""
+    app.command("serve")(serve)
+    app.command("worker")(worker)
+    app.add_typer(officers_app, name="officers")

@@ -1,0 +1,99 @@
+"""`create_app(settings)`: the intake API, its services, and (by default) OCR workers in threads."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI
+
+from reconcile.contest import builtin_contest
+from tally.api import errors
+from tally.api.deps import Services
+from tally.api.idempotency import Idempotency
+from tally.api.metrics import Metrics
+from tally.api.routes import auth, health, photos, regions, tps
+from tally.auth.ratelimit import TokenBucket
+from tally.db.base import make_engine, session_factory
+from tally.photos.store import PhotoStore
+from tally.queue import make_queue
+from tally.settings import Settings
+from tally.worker import OcrWorker, load_reader, reader_name
+
+log = structlog.get_logger("tally.api")
+
+DESCRIPTION = """\
+Intake of C.Hasil photos from KPPS phones, and what was read from them.
+
+Every error answer is `{"code": …, "message": …}`: `code` is stable for programs, `message` is Bahasa
+Indonesia for the officer. Authenticate with `Authorization: Bearer <token>` from `/api/v1/auth/activate`
+(KPPS, one-time code) or `/api/v1/auth/login` (PPS, PPK, KPU).
+"""
+
+
+def build_services(settings: Settings) -> Services:
+    engine = make_engine(settings.database_url)
+    sessions = session_factory(engine)
+    queue = make_queue(settings, sessions)
+    store = PhotoStore(Path(settings.photo_store))
+    store.sweep_tmp()
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        store=store,
+        queue=queue,
+        limiter=TokenBucket(settings.rate_per_s, settings.rate_burst),
+        metrics=Metrics(queue, sessions),
+        idempotency=Idempotency(sessions, settings.secret_key),
+        contest=builtin_contest(settings.contest),
+    )
+
+
+def start_workers(services: Services, count: int, stop: threading.Event) -> list[threading.Thread]:
+    """OCR workers as threads of this process: the embedded default. The reader loads once, shared."""
+    if count <= 0:
+        return []
+    spec = services.settings.ocr_reader
+    reader = load_reader(spec)
+    threads = []
+    for i in range(count):
+        worker = OcrWorker(
+            f"embedded-{i}",
+            services.sessions,
+            services.queue,
+            services.store,
+            reader,
+            reader_name(spec) if reader is not None else "none",
+            services.contest,
+        )
+        t = threading.Thread(target=worker.run, args=(stop,), name=f"ocr-{i}", daemon=True)
+        t.start()
+        threads.append(t)
+    return threads
+
+
+def create_app(settings: Settings, *, workers: int | None = None) -> FastAPI:
+    services = build_services(settings)
+    count = settings.embedded_workers if workers is None else workers
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        threads = start_workers(services, count, stop)
+        yield
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+        services.engine.dispose()
+
+    app = FastAPI(title="Tally intake", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app.state.services = services
+    errors.install(app)
+    app.include_router(health.router)
+    for module in (auth, photos, tps, regions):
+        app.include_router(module.router, prefix="/api/v1")
+    return app

@@ -1,0 +1,71 @@
+"""Prometheus metrics on a registry of the app's own (no module globals, so two apps never collide).
+
+Upload counters live in the API process. Queue depth, oldest job age and OCR time are read from the database
+at scrape time, so they are right whichever process (or machine) ran the workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tally.db.intake import ReadingRow
+from tally.queue.base import Queue
+
+
+class _FromDatabase(Collector):
+    def __init__(self, queue: Queue, sessions: sessionmaker[Session]) -> None:
+        self.queue, self.sessions = queue, sessions
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        depth = self.queue.depth()
+        jobs = GaugeMetricFamily("tally_queue_jobs", "OCR jobs not yet done, by state", labels=["state"])
+        for state, n in (("queued", depth.queued), ("leased", depth.leased), ("dead", depth.dead)):
+            jobs.add_metric([state], n)
+        yield jobs
+        yield GaugeMetricFamily(
+            "tally_queue_oldest_age_seconds", "Age of the oldest unfinished OCR job", value=depth.oldest_age_s
+        )
+        with self.sessions() as s:
+            rows = (
+                s.execute(
+                    select(
+                        ReadingRow.status, func.count(), func.coalesce(func.sum(ReadingRow.seconds), 0.0)
+                    ).group_by(ReadingRow.status)
+                )
+                .tuples()
+                .all()
+            )
+        count = CounterMetricFamily("tally_ocr_readings", "Photos read, by outcome", labels=["status"])
+        secs = CounterMetricFamily("tally_ocr_seconds", "Seconds spent reading photos", labels=["status"])
+        for status, n, total in rows:
+            count.add_metric([status], n)
+            secs.add_metric([status], float(total))
+        yield count
+        yield secs
+
+
+class Metrics:
+    def __init__(self, queue: Queue, sessions: sessionmaker[Session]) -> None:
+        self.registry = CollectorRegistry()
+        self.uploads = Counter(
+            "tally_uploads",
+            "Photo uploads by outcome (accepted, duplicate, refused)",
+            ["result"],
+            registry=self.registry,
+        )
+        self.upload_seconds = Histogram(
+            "tally_upload_seconds",
+            "Time to file an accepted upload",
+            registry=self.registry,
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.5, 5.0),
+        )
+        self.registry.register(_FromDatabase(queue, sessions))
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,36 @@
+"""A region: its roll-up and the work still pending per kelurahan/desa."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from tally.api.deps import PrincipalDep, ServicesDep, SessionDep
+from tally.api.routes.common import ERRORS
+from tally.api.schemas import PendingDesa, PendingOut, RegionRecap
+from tally.auth.service import require_region
+from tally.photos.views import pending, recap
+
+router = APIRouter(tags=["regions"], responses=ERRORS)
+
+
+@router.get("/regions/{region}/recap", response_model=RegionRecap)
+def get_recap(region: str, who: PrincipalDep, session: SessionDep, services: ServicesDep) -> RegionRecap:
+    """Totals of the TPS counted so far inside the region (use "nasional" for the nation)."""
+    code = require_region(who, "" if region == "nasional" else region)
+    r = recap(session, code, services.contest.id)
+    return RegionRecap(
+        region=code,
+        contest=services.contest.id,
+        tps_expected=r.tps_expected,
+        tps_counted=r.tps_counted,
+        totals=r.totals,
+        paslon=r.paslon,
+    )
+
+
+@router.get("/regions/{region}/pending", response_model=PendingOut)
+def get_pending(region: str, who: PrincipalDep, session: SessionDep) -> PendingOut:
+    """Per kelurahan/desa: TPS expected, TPS with photos, photos waiting, in review, refused, failed."""
+    code = require_region(who, "" if region == "nasional" else region)
+    rows = [PendingDesa.model_validate(r) for r in pending(session, code)]
+    return PendingOut(data=rows, count=len(rows))

@@ -1,0 +1,132 @@
+"""API schemas, one family per resource, apart from ORM rows and domain values."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SHA_EXAMPLE = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+
+class ErrorOut(BaseModel):
+    code: str = Field(examples=["out_of_scope"])
+    message: str = Field(examples=["Anda tidak berwenang untuk TPS ini. Periksa nomor TPS Anda."])
+    detail: dict[str, Any] | None = None
+
+
+class ActivateIn(BaseModel):
+    code: str = Field(min_length=4, max_length=40, examples=["7KQ2M-XH9PT"])
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=80, examples=["pps.3173041007"])
+    password: str = Field(min_length=1, max_length=200, examples=["kata-sandi-panjang"])
+
+
+class TokenOut(BaseModel):
+    token: str = Field(examples=["Yf3v…opaque…"])
+    role: str = Field(examples=["kpps"])
+    scope: str = Field(examples=["3173041007005"])
+    subject: str = Field(examples=["kpps:3173041007005"])
+
+
+class MeOut(BaseModel):
+    role: str
+    scope: str
+    subject: str
+
+
+class ActivationCodeOut(BaseModel):
+    tps_id: str = Field(examples=["3173041007005"])
+    code: str = Field(examples=["7KQ2M-XH9PT"])
+    expires_at: datetime
+
+
+class ActivationCodesOut(BaseModel):
+    data: list[ActivationCodeOut]
+    count: int
+
+
+class PhotoPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    sha256: str = Field(examples=[SHA_EXAMPLE])
+    tps_id: str = Field(examples=["3173041007005"])
+    page: int = Field(examples=[2])
+    status: str = Field(examples=["queued"])
+    detail: str | None = None
+    size_bytes: int = Field(examples=[1048576])
+    width: int = Field(examples=[3000])
+    height: int = Field(examples=[4000])
+    uploaded_at: datetime
+    status_url: str = Field(examples=[f"/api/v1/photos/{SHA_EXAMPLE}"])
+
+
+class FieldPublic(BaseModel):
+    value: int | None
+    confidence: float
+    status: str
+
+
+class ReadingPublic(BaseModel):
+    photo_sha256: str
+    reader: str
+    model_version: str
+    status: str
+    page: int | None
+    rejected: str | None
+    seconds: float
+    created_at: datetime
+    fields: dict[str, FieldPublic]
+
+
+class FlagPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    subject: str
+    rule: str = Field(examples=["votes"])
+    fields: str = Field(examples=["suara_paslon_1,suara_paslon_2,suara_paslon_3,suara_sah"])
+    expected: int | None
+    actual: int | None
+    hint: str
+    severity: str
+
+
+class TpsStatus(BaseModel):
+    tps_id: str = Field(examples=["3173041007005"])
+    desa: str = Field(examples=["31.73.04.1007"])
+    dpt: int
+    pages_expected: int = Field(examples=[3])
+    pages_received: list[int] = Field(examples=[[1, 2]])
+    status: str = Field(examples=["partial"], description="empty, partial, queued, review, read")
+    photos: list[PhotoPublic]
+    readings: list[ReadingPublic]
+    flags: list[FlagPublic]
+
+
+class RegionRecap(BaseModel):
+    region: str = Field(examples=["31.73.04"])
+    contest: str = Field(examples=["ppwp-2024"])
+    tps_expected: int
+    tps_counted: int
+    totals: dict[str, int] = Field(examples=[{"dpt": 21000, "suara_sah": 15000}])
+    paslon: dict[str, int] = Field(examples=[{"1": 5000, "2": 7000, "3": 3000}])
+
+
+class PendingDesa(BaseModel):
+    desa: str = Field(examples=["31.73.04.1007"])
+    name: str
+    tps_expected: int
+    tps_with_photos: int
+    photos_queued: int
+    photos_review: int
+    photos_rejected: int
+    photos_failed: int
+    flags: int
+
+
+class PendingOut(BaseModel):
+    data: list[PendingDesa]
+    count: int

@@ -1,0 +1,217 @@
+"""Read side of intake: a TPS's photos, readings and flags; pending work per kelurahan; a region's roll-up."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from reconcile.ids import RegionCode, undotted
+from tally.db.flags import FlagRow
+from tally.db.intake import PhotoRow, ReadingRow
+from tally.db.regions import RegionRow, TpsRow
+from tally.db.results import TpsResultRow, TpsVoteRow
+from tally.db.sheets import SheetRow
+
+
+def status_url(sha256: str) -> str:
+    return f"/api/v1/photos/{sha256}"
+
+
+def photo_dict(row: PhotoRow) -> dict[str, Any]:
+    return {
+        "sha256": row.sha256,
+        "tps_id": row.tps_id,
+        "page": row.page,
+        "status": row.status,
+        "detail": row.detail,
+        "size_bytes": row.size_bytes,
+        "width": row.width,
+        "height": row.height,
+        "uploaded_at": row.uploaded_at,
+        "status_url": status_url(row.sha256),
+    }
+
+
+def reading_dict(row: ReadingRow) -> dict[str, Any]:
+    body = json.loads(row.body) if row.body else {}
+    fields = {
+        name: {
+            "value": f.get("value"),
+            "confidence": f.get("confidence", 0.0),
+            "status": f.get("status", "empty"),
+        }
+        for name, f in body.get("fields", {}).items()
+    }
+    return {
+        "photo_sha256": row.photo_sha256,
+        "reader": row.reader,
+        "model_version": row.model_version,
+        "status": row.status,
+        "page": row.page,
+        "rejected": row.rejected,
+        "seconds": row.seconds,
+        "created_at": row.created_at,
+        "fields": fields,
+    }
+
+
+def tps_status(s: Session, tps_id: str, pages: int) -> dict[str, Any]:
+    tps = s.get(TpsRow, tps_id)
+    assert tps is not None  # the route checked it exists
+    photos = list(s.scalars(select(PhotoRow).where(PhotoRow.tps_id == tps_id).order_by(PhotoRow.uploaded_at)))
+    readings = list(
+        s.scalars(
+            select(ReadingRow)
+            .join(PhotoRow, PhotoRow.sha256 == ReadingRow.photo_sha256)
+            .where(PhotoRow.tps_id == tps_id)
+            .order_by(ReadingRow.created_at)
+        )
+    )
+    newest_sheet = s.scalar(
+        select(SheetRow.id).where(SheetRow.tps_id == tps_id).order_by(SheetRow.created_at.desc()).limit(1)
+    )
+    flags = list(s.scalars(select(FlagRow).where(FlagRow.sheet_id == newest_sheet))) if newest_sheet else []
+    received = sorted({p.page for p in photos})
+    states = {p.status for p in photos}
+    if not photos:
+        overall = "empty"
+    elif states & {"queued", "reading"}:
+        overall = "queued"
+    elif len(received) < pages:
+        overall = "partial"
+    elif states & {"review", "rejected", "failed", "ocr_unavailable"} or flags:
+        overall = "review"
+    else:
+        overall = "read"
+    return {
+        "tps_id": tps_id,
+        "desa": tps.desa,
+        "dpt": tps.dpt,
+        "pages_expected": pages,
+        "pages_received": received,
+        "status": overall,
+        "photos": [photo_dict(p) for p in photos],
+        "readings": [reading_dict(r) for r in readings],
+        "flags": flags,
+    }
+
+
+def _prefix_range(column: Any, region: RegionCode) -> Any:
+    """`column` starts with the region's undotted code, as a key range the index can scan."""
+    lo = undotted(region)
+    if not lo:
+        return column.is_not(None)
+    hi = lo[:-1] + chr(ord(lo[-1]) + 1)
+    return (column >= lo) & (column < hi)
+
+
+def pending(s: Session, region: RegionCode) -> list[dict[str, Any]]:
+    """Per kelurahan/desa inside `region`: TPS expected, TPS with photos, photos by state, flags."""
+    tps_counts = dict(
+        s.execute(
+            select(TpsRow.desa, func.count()).where(_prefix_range(TpsRow.id, region)).group_by(TpsRow.desa)
+        )
+        .tuples()
+        .all()
+    )
+    desa_of = func.substr(PhotoRow.tps_id, 1, 10)
+
+    def n(status: str) -> Any:
+        return func.sum(case((PhotoRow.status == status, 1), else_=0))
+
+    photo_rows = (
+        s.execute(
+            select(
+                desa_of,
+                func.count(func.distinct(PhotoRow.tps_id)),
+                n("queued") + n("reading"),
+                n("review"),
+                n("rejected"),
+                n("failed"),
+            )
+            .where(_prefix_range(PhotoRow.tps_id, region))
+            .group_by(desa_of)
+        )
+        .tuples()
+        .all()
+    )
+    by_desa = {r[0]: r[1:] for r in photo_rows}
+    flag_rows: dict[str, int] = dict(
+        s.execute(
+            select(func.substr(FlagRow.area, 1, 10), func.count())
+            .where(_prefix_range(FlagRow.area, region), FlagRow.severity == "error")
+            .group_by(func.substr(FlagRow.area, 1, 10))
+        )
+        .tuples()
+        .all()
+    )
+    names = dict(
+        s.execute(select(RegionRow.code, RegionRow.name).where(RegionRow.code.in_(tps_counts))).tuples()
+    )
+    out = []
+    for desa, expected in sorted(tps_counts.items()):
+        key = undotted(RegionCode(desa))
+        got = by_desa.get(key, (0, 0, 0, 0, 0))
+        out.append(
+            {
+                "desa": desa,
+                "name": names.get(desa, ""),
+                "tps_expected": expected,
+                "tps_with_photos": got[0],
+                "photos_queued": got[1] or 0,
+                "photos_review": got[2] or 0,
+                "photos_rejected": got[3] or 0,
+                "photos_failed": got[4] or 0,
+                "flags": flag_rows.get(key, 0),
+            }
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Recap:
+    tps_expected: int
+    tps_counted: int
+    totals: dict[str, int]
+    paslon: dict[str, int]
+
+
+def recap(s: Session, region: RegionCode, contest: str) -> Recap:
+    """Σ over the current TPS results inside `region` (derived table `tps_result`, a key-range scan)."""
+    expected = s.scalar(select(func.count()).select_from(TpsRow).where(_prefix_range(TpsRow.id, region))) or 0
+    cols = ("dpt", "pengguna", "suara_sah", "suara_tidak_sah", "suara_total")
+    where = (
+        TpsResultRow.contest_id == contest,
+        TpsResultRow.counted == 1,
+        _prefix_range(TpsResultRow.tps_id, region),
+    )
+    row = s.execute(
+        select(func.count(), *(func.coalesce(func.sum(getattr(TpsResultRow, c)), 0) for c in cols)).where(
+            *where
+        )
+    ).one()
+    votes = (
+        s.execute(
+            select(TpsVoteRow.paslon, func.coalesce(func.sum(TpsVoteRow.votes), 0))
+            .join(
+                TpsResultRow,
+                (TpsResultRow.contest_id == TpsVoteRow.contest_id)
+                & (TpsResultRow.tps_id == TpsVoteRow.tps_id),
+            )
+            .where(*where)
+            .group_by(TpsVoteRow.paslon)
+            .order_by(TpsVoteRow.paslon)
+        )
+        .tuples()
+        .all()
+    )
+    return Recap(
+        expected,
+        int(row[0]),
+        {c: int(v) for c, v in zip(cols, row[1:], strict=True)},
+        {str(p): int(v or 0) for p, v in votes},
+    )

@@ -1,0 +1,177 @@
+"""Applying one reading: the reading row, the TPS's sheet, its flags, the photo's status and the job's end,
+in ONE transaction. The reading is unique per (photo, model version), so a job delivered twice (a worker
+killed after the commit but before it acknowledged) applies once; the second attempt finds the row and
+only closes the job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ocr.reading import Reading
+from reconcile.contest import Contest
+from reconcile.flags import Flag
+from reconcile.ids import SheetId, TpsId
+from reconcile.sheet import Source, TallySheet
+from tally.db.flags import FlagRow
+from tally.db.intake import OcrJobRow, PhotoRow, ReadingRow
+from tally.db.sheets import ContestRow, SheetRow, SheetValueRow
+from tally.photos.intake import PhotoStatus
+from tally.queue.base import Claim
+
+UNAVAILABLE = "OCR belum terpasang di server ini: foto tersimpan aman, angka belum dibaca."
+
+
+def photo_status(reading: Reading | None) -> PhotoStatus:
+    if reading is None:
+        return PhotoStatus.OCR_UNAVAILABLE
+    if reading.rejected is not None:
+        return PhotoStatus.REJECTED
+    return PhotoStatus.REVIEW if reading.needs_review else PhotoStatus.READ
+
+
+def apply_reading(
+    sessions: sessionmaker[Session],
+    claim: Claim,
+    photo: PhotoRow,
+    reading: Reading | None,
+    reader: str,
+    seconds: float,
+    contest: Contest,
+) -> bool:
+    """Record the outcome of a job. False when this (photo, model version) was already applied."""
+    at = datetime.now(UTC)
+    status = photo_status(reading)
+    model = reading.model_version if reading is not None else "none"
+    try:
+        with sessions() as s, s.begin():
+            row = ReadingRow(
+                photo_sha256=photo.sha256,
+                reader=reader if reading is not None else "none",
+                model_version=model,
+                status=status.value,
+                page=reading.page if reading is not None else None,
+                rejected=reading.rejected if reading is not None else None,
+                body=json.dumps(reading.to_json() if reading is not None else {}),
+                seconds=seconds,
+                created_at=at,
+            )
+            s.add(row)
+            s.flush()  # the unique (photo, model) check fires here
+            if reading is not None and reading.rejected is None and reading.page is not None:
+                row.sheet_id = _store_sheet(s, photo, reading, reader, contest, at)
+            detail = UNAVAILABLE if reading is None else reading.rejected
+            s.execute(
+                update(PhotoRow).where(PhotoRow.sha256 == photo.sha256).values(status=status, detail=detail)
+            )
+            _finish(s, claim, at)
+        return True
+    except IntegrityError:
+        with sessions() as s, s.begin():
+            _finish(s, claim, at)
+        return False
+
+
+def _finish(s: Session, claim: Claim, at: datetime) -> None:
+    s.execute(
+        update(OcrJobRow)
+        .where(OcrJobRow.id == claim.job_id)
+        .values(state="done", finished_at=at, lease_until=None, error=None)
+    )
+
+
+def _store_sheet(
+    s: Session, photo: PhotoRow, reading: Reading, reader: str, contest: Contest, at: datetime
+) -> str:
+    """The TPS's sheet as read so far: the newest reading of each page, merged; then its flags."""
+    values: dict[str, tuple[int | None, float, str]] = {}
+    pages: set[int] = set()
+    newest = (
+        select(ReadingRow.page, ReadingRow.body)
+        .join(PhotoRow, PhotoRow.sha256 == ReadingRow.photo_sha256)
+        .where(
+            PhotoRow.tps_id == photo.tps_id, ReadingRow.sheet_id.is_not(None), ReadingRow.page.is_not(None)
+        )
+        .order_by(ReadingRow.created_at, ReadingRow.id)
+    )
+    earlier = dict(s.execute(newest).tuples())
+    for page, body in sorted(earlier.items()):
+        if page != reading.page:
+            _merge(values, pages, Reading.from_json(json.loads(body)))
+    _merge(values, pages, reading)
+    sheet_id = hashlib.sha256(f"{photo.sha256}:{reading.model_version}".encode()).hexdigest()
+    _ensure_contest(s, contest)
+    s.add(
+        SheetRow(
+            id=sheet_id,
+            tps_id=photo.tps_id,
+            contest_id=contest.id,
+            source=Source.OCR.value,
+            version=1,
+            pages=",".join(str(p) for p in sorted(pages)),
+            created_at=at,
+            photo_sha256=photo.sha256,
+            reader=reader,
+            model_version=reading.model_version,
+        )
+    )
+    s.flush()
+    s.add_all(
+        SheetValueRow(sheet_id=sheet_id, field=name, value=v, confidence=c, status=st)
+        for name, (v, c, st) in values.items()
+    )
+    sheet = TallySheet(
+        id=SheetId(sheet_id),
+        tps=TpsId(photo.tps_id),
+        contest=contest.id,
+        values={k: v[0] for k, v in values.items()},
+        pages=frozenset(pages),
+        source=Source.OCR,
+    )
+    for flag in check(contest, sheet):
+        s.add(
+            FlagRow(
+                contest_id=contest.id,
+                subject=flag.region,
+                area=flag.region.replace(".", ""),
+                sheet_id=sheet_id,
+                rule=flag.rule.value,
+                fields=",".join(flag.fields),
+                expected=flag.expected,
+                actual=flag.actual,
+                hint=flag.hint,
+                severity=flag.severity.value,
+                created_at=at,
+            )
+        )
+    return sheet_id
+
+
+def _merge(values: dict[str, tuple[int | None, float, str]], pages: set[int], reading: Reading) -> None:
+    if reading.page is not None:
+        pages.add(reading.page)
+    for name, f in reading.fields.items():
+        values[name] = (f.value, f.confidence, f.status)
+
+
+def _ensure_contest(s: Session, contest: Contest) -> None:
+    if s.get(ContestRow, contest.id) is None:
+        s.add(ContestRow(id=contest.id, name=contest.name, source=contest.source))
+        s.flush()
+
+
+def check(contest: Contest, sheet: TallySheet) -> list[Flag]:
+    """The rules engine's flags for a sheet; none until `reconcile.rules` exists (helper A's engine)."""
+    try:
+        rules = importlib.import_module("reconcile.rules")
+    except ModuleNotFoundError:
+        return []
+    found: list[Flag] = list(rules.check_sheet(contest, sheet))
+    return found
