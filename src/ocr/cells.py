@@ -17,7 +17,8 @@ from ocr.forms.spec import Rect
 from ocr.locate import Gray
 
 FRAME_INSET_MM = 1.0  # the printed frame's line and its blur, cut away from each side
-OUTSIDE_MM = 1.6  # width of the strip around a box searched for stray ink
+GAP_MM = 1.4  # between two boxes of a number: up to the neighbour's frame line
+OUTER_MM = 5.0  # left of the hundreds box and right of the units box: where an extra digit lands
 INK_LEVEL = 0.45  # darkness (0 paper … 1 ink) above which a pixel counts as ink
 
 
@@ -46,7 +47,22 @@ def _ink(img: Gray, paper: float) -> NDArray[np.bool_]:
     return np.asarray(dark > INK_LEVEL)
 
 
-def cut_cell(page: Gray, box: Rect, px_per_mm: float, paper: float) -> Cell:
+def printed_mask(blank: Gray) -> NDArray[np.bool_]:
+    """Where the blank form itself has print (grown by a few pixels for the warp's slack)."""
+    dark = (blank < 160).astype(np.uint8)
+    return np.asarray(cv2.dilate(dark, np.ones((7, 7), np.uint8)) > 0)
+
+
+def cut_cell(
+    page: Gray,
+    box: Rect,
+    px_per_mm: float,
+    paper: float,
+    position: int = 1,
+    printed: NDArray[np.bool_] | None = None,
+) -> Cell:
+    """The inside of `box`; `position` 0/1/2 = hundreds/tens/units (the outer sides are searched wider);
+    `printed` (the blank form's print at the same scale) keeps printed lines from counting as ink."""
     x0, y0, x1, y1 = _px(box, px_per_mm, FRAME_INSET_MM)
     crop = page[max(0, y0) : y1, max(0, x0) : x1]
     flags: list[str] = []
@@ -54,15 +70,24 @@ def cut_cell(page: Gray, box: Rect, px_per_mm: float, paper: float) -> Cell:
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     tall = [s for s in stats[1:] if s[3] > 0.45 * crop.shape[0]]
     if len(tall) >= 2:
-        xs = sorted((int(s[0]), int(s[0] + s[2])) for s in tall)
-        if xs[1][0] >= xs[0][1] - 1:  # side by side, not one digit's broken stroke above the other
+        spans = sorted((int(s[0]), int(s[0] + s[2])) for s in tall)
+        if spans[1][0] >= spans[0][1] - 1:  # side by side, not one digit's broken stroke above the other
             flags.append("two_digits")
-    # Ink in the strip just outside the printed frame (left/right: a digit beside the box).
-    ox0, oy0, ox1, oy1 = _px(box, px_per_mm, -OUTSIDE_MM)
-    fx0, fy0, fx1, fy1 = _px(box, px_per_mm, -0.6)  # the frame line itself is printed ink: skip it
-    for sx0, sx1 in ((ox0, fx0), (fx1, ox1)):
-        strip = page[max(0, fy0) : fy1, max(0, sx0) : max(0, sx1)]
-        if strip.size and _ink(strip, paper).mean() > 0.08:
+    # Ink in the strips left and right of the printed frame (the frame line itself is skipped).
+    left = OUTER_MM if position == 0 else GAP_MM
+    right = OUTER_MM if position == 2 else GAP_MM
+    y0, y1 = round((box.y + FRAME_INSET_MM) * px_per_mm), round((box.y + box.h - FRAME_INSET_MM) * px_per_mm)
+    strips = (
+        (box.x - left, box.x - 0.6),
+        (box.x + box.w + 0.6, box.x + box.w + right),
+    )
+    for sx0, sx1 in strips:
+        ys = slice(max(0, y0), y1)
+        xs = slice(max(0, round(sx0 * px_per_mm)), max(0, round(sx1 * px_per_mm)))
+        strip = _ink(page[ys, xs], paper)
+        if printed is not None:
+            strip &= ~printed[ys, xs][: strip.shape[0], : strip.shape[1]]
+        if strip.size and strip.mean() > 0.04:
             flags.append("ink_outside")
             break
     return Cell(np.ascontiguousarray(crop), tuple(flags))

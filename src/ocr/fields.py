@@ -32,10 +32,19 @@ def _cls(i: int) -> int | None:
 
 
 def read_page(
-    page: Gray, located: Located, spec: PageSpec, model: DigitModel, px_per_mm: float, contest: Contest
+    page: Gray,
+    located: Located,
+    spec: PageSpec,
+    model: DigitModel,
+    px_per_mm: float,
+    contest: Contest,
+    printed: NDArray[np.bool_] | None = None,
 ) -> dict[str, FieldReading]:
     paper = paper_level(page)
-    cells = {n.field: [cut_cell(page, b, px_per_mm, paper) for b in n.boxes] for n in spec.numbers}
+    cells = {
+        n.field: [cut_cell(page, b, px_per_mm, paper, i, printed) for i, b in enumerate(n.boxes)]
+        for n in spec.numbers
+    }
     crops = [c.crop for n in spec.numbers for c in cells[n.field]]
     probs = np.asarray(model.predict(crops), dtype=np.float64).reshape(len(spec.numbers), 3, 11)
     evidence: dict[str, Evidence] = {}

@@ -13,6 +13,7 @@ import numpy as np
 import pytesseract
 import zxingcpp
 
+from ocr.forms.spec import parse_qr_payload
 from ocr.locate import Gray
 
 TAG_PAGES = {101: 1, 102: 2, 103: 3}
@@ -31,13 +32,17 @@ def page_of_tag(tag_id: int) -> int | None:
     return TAG_PAGES.get(tag_id)
 
 
-def read_qr_tps(image: Gray) -> str | None:
-    """The 13-digit TPS id in a QR code on the page, if there is one."""
+def read_qr(image: Gray) -> tuple[int | None, str | None]:
+    """(page, 13-digit TPS id) from the QR code our rendered pages carry (`tally:<contest>:<page>:<tps>`)."""
     for result in zxingcpp.read_barcodes(image):
+        parsed = parse_qr_payload(result.text)
+        if parsed is not None:
+            _, page, tps = parsed
+            return page, (tps if _TPS.fullmatch(tps) else None)
         match = _TPS.search(result.text.replace(".", ""))
         if match:
-            return match.group(1)
-    return None
+            return None, match.group(1)
+    return None, None
 
 
 def read_page_label(region: Gray) -> int | None:

@@ -13,10 +13,11 @@ import time
 import numpy as np
 from PIL import Image, ImageOps
 
-from ocr.cells import DigitModel
+from ocr.cells import DigitModel, printed_mask
 from ocr.fields import read_page
+from ocr.forms.render import render_blank
 from ocr.forms.spec import PageSpec, Rect
-from ocr.identify import page_of_tag, read_page_label, read_qr_tps, tps_mismatch
+from ocr.identify import page_of_tag, read_page_label, read_qr, tps_mismatch
 from ocr.layout import box_height_mm, frame_of, load_layouts
 from ocr.locate import Gray, Located, locate
 from ocr.quality import MIN_PHOTO_SHARPNESS, QUALITY_PX_PER_MM, REASONS, measure, photo_sharpness
@@ -51,6 +52,7 @@ class PhotoReader:
         self.layouts = load_layouts()
         self.frames = {tag: frame_of(spec) for tag, spec in self.layouts.items()}
         self.contests: dict[str, Contest] = {}
+        self.printed = {tag: printed_mask(render_blank(s, READ_PX_PER_MM)) for tag, s in self.layouts.items()}
         self.verify_text = verify_text  # Tesseract on "Halaman N dari 3" (≈ 0.3 s, off by default)
         if model is None:
             self.model, self.model_version = load_digit_model()
@@ -76,7 +78,8 @@ class PhotoReader:
         if located is None:  # say "blurry" when that is why no tag was found
             reason = "blurry" if photo_sharpness(photo) < MIN_PHOTO_SHARPNESS else "not_found"
             return self._rejected(REASONS[reason], tps, None, timings)
-        layout = self.layouts[located.frame.tag_id]
+        tag = located.frame.tag_id
+        layout = self.layouts[tag]
         page = page_of_tag(located.frame.tag_id)
         if not located.in_frame:
             return self._rejected(REASONS["not_in_frame"], tps, page, timings)
@@ -91,8 +94,12 @@ class PhotoReader:
             )
         flags: list[str] = []
         t = time.perf_counter()
-        qr_tps = read_qr_tps(_crop(straight, layout.qr)) if layout.qr is not None else None
+        qr_page, qr_tps = read_qr(_crop(straight, layout.qr)) if layout.qr is not None else (None, None)
         timings["identify"] = _ms(t)
+        if qr_page is not None and qr_page != page:
+            flags.append(
+                f"Kode QR menyebut halaman {qr_page}, kode halaman menyebut {page} — periksa halaman."
+            )
         mismatch = tps_mismatch(tps, qr_tps)
         if mismatch:
             flags.append(mismatch)
@@ -106,7 +113,9 @@ class PhotoReader:
         fields = {}
         if self.model is not None and layout.numbers:
             t = time.perf_counter()
-            fields = read_page(straight, located, layout, self.model, READ_PX_PER_MM, self.contest(layout))
+            fields = read_page(
+                straight, located, layout, self.model, READ_PX_PER_MM, self.contest(layout), self.printed[tag]
+            )
             timings["fields"] = _ms(t)
         timings["total"] = _ms(t0)
         return Reading(
