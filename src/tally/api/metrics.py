@@ -32,15 +32,11 @@ class _FromDatabase(Collector):
             "tally_queue_oldest_age_seconds", "Age of the oldest unfinished OCR job", value=depth.oldest_age_s
         )
         with self.sessions() as s:
-            rows = (
-                s.execute(
-                    select(
-                        ReadingRow.status, func.count(), func.coalesce(func.sum(ReadingRow.seconds), 0.0)
-                    ).group_by(ReadingRow.status)
-                )
-                .tuples()
-                .all()
-            )
+            rows = s.execute(
+                select(
+                    ReadingRow.status, func.count(), func.coalesce(func.sum(ReadingRow.seconds), 0.0)
+                ).group_by(ReadingRow.status)
+            ).all()
         count = CounterMetricFamily("tally_ocr_readings", "Photos read, by outcome", labels=["status"])
         secs = CounterMetricFamily("tally_ocr_seconds", "Seconds spent reading photos", labels=["status"])
         for status, n, total in rows:

@@ -15,6 +15,7 @@ from tally.db.intake import PhotoRow, ReadingRow
 from tally.db.regions import RegionRow, TpsRow
 from tally.db.results import TpsResultRow, TpsVoteRow
 from tally.db.sheets import SheetRow
+from tally.queue.base import aware
 
 
 def status_url(sha256: str) -> str:
@@ -31,7 +32,7 @@ def photo_dict(row: PhotoRow) -> dict[str, Any]:
         "size_bytes": row.size_bytes,
         "width": row.width,
         "height": row.height,
-        "uploaded_at": row.uploaded_at,
+        "uploaded_at": aware(row.uploaded_at),
         "status_url": status_url(row.sha256),
     }
 
@@ -54,7 +55,7 @@ def reading_dict(row: ReadingRow) -> dict[str, Any]:
         "page": row.page,
         "rejected": row.rejected,
         "seconds": row.seconds,
-        "created_at": row.created_at,
+        "created_at": aware(row.created_at),
         "fields": fields,
     }
 
@@ -114,44 +115,34 @@ def pending(s: Session, region: RegionCode) -> list[dict[str, Any]]:
     tps_counts = dict(
         s.execute(
             select(TpsRow.desa, func.count()).where(_prefix_range(TpsRow.id, region)).group_by(TpsRow.desa)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     desa_of = func.substr(PhotoRow.tps_id, 1, 10)
 
     def n(status: str) -> Any:
         return func.sum(case((PhotoRow.status == status, 1), else_=0))
 
-    photo_rows = (
-        s.execute(
-            select(
-                desa_of,
-                func.count(func.distinct(PhotoRow.tps_id)),
-                n("queued") + n("reading"),
-                n("review"),
-                n("rejected"),
-                n("failed"),
-            )
-            .where(_prefix_range(PhotoRow.tps_id, region))
-            .group_by(desa_of)
+    photo_rows = s.execute(
+        select(
+            desa_of,
+            func.count(func.distinct(PhotoRow.tps_id)),
+            n("queued") + n("reading"),
+            n("review"),
+            n("rejected"),
+            n("failed"),
         )
-        .tuples()
-        .all()
-    )
+        .where(_prefix_range(PhotoRow.tps_id, region))
+        .group_by(desa_of)
+    ).all()
     by_desa = {r[0]: r[1:] for r in photo_rows}
     flag_rows: dict[str, int] = dict(
         s.execute(
             select(func.substr(FlagRow.area, 1, 10), func.count())
             .where(_prefix_range(FlagRow.area, region), FlagRow.severity == "error")
             .group_by(func.substr(FlagRow.area, 1, 10))
-        )
-        .tuples()
-        .all()
+        ).all()
     )
-    names = dict(
-        s.execute(select(RegionRow.code, RegionRow.name).where(RegionRow.code.in_(tps_counts))).tuples()
-    )
+    names = dict(s.execute(select(RegionRow.code, RegionRow.name).where(RegionRow.code.in_(tps_counts))))
     out = []
     for desa, expected in sorted(tps_counts.items()):
         key = undotted(RegionCode(desa))
@@ -194,21 +185,16 @@ def recap(s: Session, region: RegionCode, contest: str) -> Recap:
             *where
         )
     ).one()
-    votes = (
-        s.execute(
-            select(TpsVoteRow.paslon, func.coalesce(func.sum(TpsVoteRow.votes), 0))
-            .join(
-                TpsResultRow,
-                (TpsResultRow.contest_id == TpsVoteRow.contest_id)
-                & (TpsResultRow.tps_id == TpsVoteRow.tps_id),
-            )
-            .where(*where)
-            .group_by(TpsVoteRow.paslon)
-            .order_by(TpsVoteRow.paslon)
+    votes = s.execute(
+        select(TpsVoteRow.paslon, func.coalesce(func.sum(TpsVoteRow.votes), 0))
+        .join(
+            TpsResultRow,
+            (TpsResultRow.contest_id == TpsVoteRow.contest_id) & (TpsResultRow.tps_id == TpsVoteRow.tps_id),
         )
-        .tuples()
-        .all()
-    )
+        .where(*where)
+        .group_by(TpsVoteRow.paslon)
+        .order_by(TpsVoteRow.paslon)
+    ).all()
     return Recap(
         expected,
         int(row[0]),

@@ -143,9 +143,7 @@ class JobTable:
                     select(OcrJobRow.state, func.count())
                     .where(OcrJobRow.state != "done")
                     .group_by(OcrJobRow.state)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             oldest = s.scalar(
                 select(func.min(OcrJobRow.enqueued_at)).where(OcrJobRow.state.in_(("queued", "leased")))

@@ -101,7 +101,7 @@ def _store_sheet(
         )
         .order_by(ReadingRow.created_at, ReadingRow.id)
     )
-    earlier = dict(s.execute(newest).tuples())
+    earlier = dict(s.execute(newest))
     for page, body in sorted(earlier.items()):
         if page != reading.page:
             _merge(values, pages, Reading.from_json(json.loads(body)))
