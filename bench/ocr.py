@@ -1,0 +1,177 @@
+"""OCR benchmark on a held-out corpus: per severity and page, the reader against two baselines.
+
+    python bench/ocr.py --n 300 --seed 9001            # generate in-process (held-out TEST handwriting)
+    python bench/ocr.py --dir corpus/ --limit 3000     # or read a corpus made by `tally samples make`
+
+Prints, per severity × page: digit accuracy, field accuracy, forms auto-accepted, SILENT ERRORS (a wrong
+value with status accepted), reviews that were right all along, unusable photos rejected, median/p95 ms
+per photo, and peak memory. Baselines in the same run, on the same straightened pages: Tesseract reading
+each digit box (psm 10, digits only), and the CNN's per-box argmax without joint decoding; both "accept"
+everything, as Sirekap did, so their silent errors are their wrong fields. Timings are on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import pytesseract  # noqa: E402
+
+from ocr.cells import cut_cell, paper_level  # noqa: E402
+from ocr.decode import BLANK_CLASS  # noqa: E402
+from ocr.reader import READ_PX_PER_MM, PhotoReader, decode_photo  # noqa: E402
+
+cv2.setNumThreads(1)
+
+
+def samples(args: argparse.Namespace) -> Any:
+    if args.dir:
+        for p in sorted(Path(args.dir).glob("*.json"))[: args.limit]:
+            truth = json.loads(p.read_text("utf-8"))
+            yield (p.with_suffix(".jpg")).read_bytes(), truth
+        return
+    from ocr.corpus.make import jobs, make_one
+
+    sev = args.severity.split(",")
+    for job in jobs(args.n, args.seed, "ppwp-2024", [1, 2, 3], sev):
+        s = make_one(job)
+        yield s.jpeg, s.truth
+
+
+def _truth_digit(box: dict[str, Any]) -> int | None:
+    return int(box["digit"]) if box.get("content") == "digit" else None
+
+
+def _value(digits: list[int | None]) -> int | None:
+    if all(d is None for d in digits):
+        return None
+    return int("".join(str(d or 0) for d in digits))
+
+
+def baselines(reader: PhotoReader, jpeg: bytes, truth: dict[str, Any], stats: dict[str, Any]) -> None:
+    """Tesseract per box and the CNN's argmax per box, on the page our locator straightened."""
+    from ocr.locate import locate
+
+    photo = decode_photo(jpeg)
+    found = locate(photo, reader.frames)
+    if found is None or reader.model is None:
+        return
+    spec = reader.layouts[found.frame.tag_id]
+    page = found.straighten(photo, READ_PX_PER_MM)
+    paper = paper_level(page)
+    crops, keys = [], []
+    for n in spec.numbers:
+        for i, b in enumerate(n.boxes):
+            crops.append(cut_cell(page, b, READ_PX_PER_MM, paper, i).crop)
+            keys.append((n.field, i))
+    probs = np.asarray(reader.model.predict(crops))
+    cnn = [None if int(k) == BLANK_CLASS else int(k) for k in probs.argmax(axis=1)]
+    tess = []
+    for c in crops:
+        big = cv2.copyMakeBorder(
+            cv2.resize(c, None, fx=1.5, fy=1.5), 10, 10, 10, 10, cv2.BORDER_CONSTANT, value=255
+        )
+        txt = pytesseract.image_to_string(
+            big, config="--psm 10 -c tessedit_char_whitelist=0123456789"
+        ).strip()
+        tess.append(int(txt[0]) if txt[:1].isdigit() else None)
+    for name, got in (("cnn", cnn), ("tesseract", tess)):
+        per_field: dict[str, list[int | None]] = defaultdict(list)
+        for (field, i), d in zip(keys, got, strict=True):
+            box = truth["boxes"].get(f"{field}/{i}", {})
+            stats[name]["digits"] += 1
+            stats[name]["digits_ok"] += d == _truth_digit(box)
+            per_field[field].append(d)
+        for field, ds in per_field.items():
+            ok = _value(ds) == truth["fields"].get(field)
+            stats[name]["fields"] += 1
+            stats[name]["fields_ok"] += ok
+            stats[name]["silent"] += not ok  # no checks: every reading is published
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=120, help="photos to generate (3 pages cycle)")
+    ap.add_argument("--seed", type=int, default=9001)
+    ap.add_argument("--severity", default="clean,moderate,harsh,unusable")
+    ap.add_argument("--dir", default="", help="read a corpus directory instead of generating")
+    ap.add_argument("--limit", type=int, default=3000)
+    ap.add_argument("--baseline-every", type=int, default=5, help="run the baselines on every k-th photo")
+    args = ap.parse_args()
+    reader = PhotoReader()
+    groups: dict[tuple[str, int], dict[str, Any]] = defaultdict(lambda: defaultdict(float))
+    ms: dict[str, list[float]] = defaultdict(list)
+    base: dict[str, Any] = {"cnn": defaultdict(int), "tesseract": defaultdict(int)}
+    for k, (jpeg, truth) in enumerate(samples(args)):
+        sev, page = truth["severity"], int(truth["page"])
+        g = groups[(sev, page)]
+        t = time.perf_counter()
+        r = reader.read(jpeg, tps=truth.get("tps"))
+        ms[sev].append((time.perf_counter() - t) * 1000)
+        g["photos"] += 1
+        g["rejected"] += r.rejected is not None
+        if r.rejected is not None:
+            continue
+        g["page_ok"] += r.page == page
+        all_ok = bool(r.fields)
+        for name, f in r.fields.items():
+            true = truth["fields"].get(name)
+            g["fields"] += 1
+            g["fields_ok"] += f.value == true
+            g["accepted"] += f.status == "accepted"
+            g["silent"] += f.status == "accepted" and f.value != true
+            g["review_right"] += f.status == "review" and f.value == true
+            all_ok &= f.status == "accepted"
+            for i, d in enumerate(f.digits):
+                box = truth["boxes"].get(f"{name}/{i}", {})
+                g["digits"] += 1
+                g["digits_ok"] += d.value == _truth_digit(box)
+        g["forms_auto"] += all_ok
+        if args.baseline_every and k % args.baseline_every == 0 and sev != "unusable":
+            baselines(reader, jpeg, truth, base)
+    report(groups, ms, base)
+
+
+def _pct(a: float, b: float) -> str:
+    return f"{100 * a / b:6.2f}%" if b else "     —"
+
+
+def report(groups: dict[tuple[str, int], Any], ms: dict[str, list[float]], base: dict[str, Any]) -> None:
+    print(
+        f"{'severity':9} {'page':>4} {'photos':>6} {'rejected':>8} {'digit acc':>9} {'field acc':>9} "
+        f"{'auto form':>9} {'accepted':>8} {'SILENT':>6} {'rev.right':>9}"
+    )
+    for (sev, page), g in sorted(groups.items()):
+        read = g["photos"] - g["rejected"]
+        print(
+            f"{sev:9} {page:>4} {int(g['photos']):>6} {_pct(g['rejected'], g['photos']):>8} "
+            f"{_pct(g['digits_ok'], g['digits']):>9} {_pct(g['fields_ok'], g['fields']):>9} "
+            f"{_pct(g['forms_auto'], read):>9} {_pct(g['accepted'], g['fields']):>8} {int(g['silent']):>6} "
+            f"{int(g['review_right']):>9}"
+        )
+    for sev, xs in sorted(ms.items()):
+        q = statistics.quantiles(xs, n=20) if len(xs) > 1 else xs * 19
+        print(f"time {sev:9}: median {statistics.median(xs):6.0f} ms, p95 {q[18]:6.0f} ms (one core)")
+    print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    for name, s in base.items():
+        print(
+            f"baseline {name:9}: digit acc {_pct(s['digits_ok'], s['digits'])}, field acc "
+            f"{_pct(s['fields_ok'], s['fields'])}, silent errors {s['silent']} of {s['fields']} fields "
+            "(accepts everything)"
+        )
+
+
+if __name__ == "__main__":
+    main()
