@@ -1,0 +1,163 @@
+"""Make corpus photos: sheet → filled page → phone photo (JPEG) + truth (JSON), on every core, deterministic.
+
+Sample `i` of seed `s` depends only on (s, i): its own generator `default_rng([s, i])`, glyphs from the TEST
+split, the camera's own draws. So the same seed gives the same bytes whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ocr.corpus.officer import fill_page
+from ocr.corpus.regions import Regions
+from ocr.corpus.truth import truth
+from ocr.corpus.values import broken_checks, consistent_sheet
+from ocr.forms.spec import load_spec
+from reconcile.contest import Contest, builtin_contest
+
+PX_PER_MM = 6.0  # page render resolution: ~1,900 × 2,900 px, about what a 12 MP photo resolves of the page
+SEVERITIES = ("clean", "moderate", "harsh", "unusable")
+
+
+@dataclass(frozen=True)
+class Job:
+    seed: int
+    index: int
+    contest: str
+    page: int
+    severity: str
+    paslon: int = 0  # KWK slate size (0: the contest's default)
+    kind: str | None = None
+    slip_rate: float = 0.1
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    jpeg: bytes
+    truth: dict[str, Any]
+
+
+_STATE: dict[str, Any] = {}
+
+
+def _init() -> None:
+    from ocr.corpus.handwriting import Handwriting, Split  # helper F's module, loaded once per worker
+
+    _STATE["hand"] = Handwriting(Split.TEST)
+    _STATE["regions"] = Regions.load()
+
+
+def contest_for(job: Job) -> Contest:
+    c = builtin_contest(job.contest)
+    if job.paslon:
+        c = c.with_paslon(tuple(f"Paslon {i}" for i in range(1, job.paslon + 1)))
+    return c
+
+
+def make_one(job: Job) -> Sample:
+    from ocr.corpus.camera import photograph  # helper C2's module
+
+    if not _STATE:
+        _init()
+    rng = np.random.default_rng([job.seed, job.index])
+    contest = contest_for(job)
+    spec = load_spec(job.contest, job.page, job.paslon or None)
+    sheet = consistent_sheet(contest, rng)
+    if job.kind == "arithmetic":  # the officer's own slip in the sum: one paslon written 10 too high
+        sheet[contest.paslon_fields[0]] += 10
+    elif job.kind == "confusable":
+        for name in contest.paslon_fields:
+            sheet[name] = int(rng.choice([17, 71, 27, 72, 38, 83, 117, 127, 138, 173, 183, 213]))
+    region, tps, names = _STATE["regions"].pick(rng)
+    filled = fill_page(
+        spec,
+        sheet,
+        _STATE["hand"],
+        rng,
+        px_per_mm=PX_PER_MM,
+        tps=tps,
+        header=names,
+        slip_rate=job.slip_rate,
+        kind=job.kind,
+    )
+    quads = {k: np.array(r.corners(), dtype=np.float64) * PX_PER_MM for k, r in spec.boxes().items()}
+    photo = photograph(filled.page_bgr, quads, job.severity, rng)
+    name = f"{spec_slug(job)}-{job.severity}-{job.seed}-{job.index:05d}"
+    t = truth(spec, job, sheet, filled, photo, tps=tps, region=region, broken=broken_checks(contest, sheet))
+    t["photo"] = name + ".jpg"
+    return Sample(name, photo.jpeg, t)
+
+
+def spec_slug(job: Job) -> str:
+    form = "ppwp" if job.contest == "ppwp-2024" else "kwk"
+    return f"{form}-hal{job.page}" + (f"-p{job.paslon}" if job.paslon and job.page == 2 else "")
+
+
+def jobs(
+    n: int,
+    seed: int,
+    contest: str,
+    pages: list[int],
+    severities: list[str],
+    paslon: int = 0,
+    kind: str | None = None,
+    slip_rate: float = 0.1,
+) -> list[Job]:
+    """`n` jobs cycling over pages, then severities (1,000 per page for n = 3,000 and three pages)."""
+    return [
+        Job(
+            seed,
+            i,
+            contest,
+            pages[i % len(pages)],
+            severities[(i // len(pages)) % len(severities)],
+            paslon,
+            kind,
+            slip_rate,
+        )
+        for i in range(n)
+    ]
+
+
+def write(sample: Sample, out: Path) -> None:
+    (out / f"{sample.name}.jpg").write_bytes(sample.jpeg)
+    (out / f"{sample.name}.json").write_text(json.dumps(sample.truth, indent=1, sort_keys=True), "utf-8")
+
+
+def _make_and_write(args: tuple[Job, Path]) -> str:
+    s = make_one(args[0])
+    write(s, args[1])
+    return s.name
+
+
+def run(
+    job_list: list[Job], out: Path, workers: int = 0, progress: Callable[[str], None] | None = None
+) -> int:
+    """Writes every job's photo and truth to `out` using `workers` processes (0: all cores)."""
+    out.mkdir(parents=True, exist_ok=True)
+    workers = workers or mp.cpu_count()
+    done = 0
+    items = [(j, out) for j in job_list]
+    results: Iterator[str]
+    if workers == 1:
+        results = map(_make_and_write, items)
+        for name in results:
+            done += 1
+            if progress:
+                progress(name)
+        return done
+    ctx = mp.get_context("fork")
+    with ctx.Pool(workers, initializer=_init) as pool:
+        for name in pool.imap_unordered(_make_and_write, items, chunksize=4):
+            done += 1
+            if progress:
+                progress(name)
+    return done
