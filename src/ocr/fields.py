@@ -16,6 +16,7 @@ from ocr.forms.spec import PageSpec
 from ocr.locate import Gray, Located
 from ocr.omr import read_total
 from ocr.reading import Alternative, Candidate, DigitReading, FieldReading, Quad, Reading
+from ocr.tally_marks import read_subtotals
 from reconcile.contest import Contest
 
 KEEP_ALTERNATIVE = 1e-4  # class probabilities kept in the reading: enough to decode again later
@@ -51,7 +52,8 @@ def read_page(
     digits: dict[str, tuple[DigitReading, ...]] = {}
     for i, num in enumerate(spec.numbers):
         omr = read_total(page, num.bubbles, px_per_mm, paper) if num.bubbles else None
-        evidence[num.field] = Evidence(num.field, probs[i], omr=omr)
+        tally = read_subtotals(page, num.tally, model, px_per_mm, paper, printed) if num.tally else None
+        evidence[num.field] = Evidence(num.field, probs[i], omr=omr, tally=tally)
         digits[num.field] = tuple(
             _digit(probs[i, j], _quad(located, b.x, b.y, b.w, b.h), cells[num.field][j].flags)
             for j, b in enumerate(num.boxes)
