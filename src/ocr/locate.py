@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 Gray = NDArray[np.uint8]
 Points = NDArray[np.float64]
 
-DETECT_LONG_SIDE = 1600  # px of the reduced copy the tag is searched in
+DETECT_LONG_SIDE = 1600  # px of the reduced copy the tag and markers are searched in first
 _DICT = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_APRILTAG_36h10)
 
 
@@ -56,6 +56,11 @@ class Located:
             dtype=np.uint8,
         )
 
+    def rescaled(self, factor: float) -> Located:
+        """The same page in a copy of the photo scaled by `factor` (a JPEG decoded at 1/2 → ×2)."""
+        h = np.diag([factor, factor, 1.0]) @ self.page_to_photo
+        return Located(self.frame, h, self.markers_found, self.orientation, self.in_frame)
+
     def to_photo(self, pts_mm: Points) -> Points:
         return project(self.page_to_photo, pts_mm)
 
@@ -65,15 +70,15 @@ def project(h: NDArray[np.float64], pts: Points) -> Points:
     return np.asarray(cv2.perspectiveTransform(p, h), dtype=np.float64).reshape(-1, 2)
 
 
-def detect_tags(photo: Gray) -> list[tuple[int, Points]]:
-    """(tag id, 4 corners in photo px) for every 36h10 tag, searched on a reduced copy first."""
-    scale = min(1.0, DETECT_LONG_SIDE / max(photo.shape))
-    tries = [scale, min(1.0, scale * 2)] if scale < 1.0 else [1.0]
+def detect_tags(photo: Gray, small: Gray | None = None, scale: float = 1.0) -> list[tuple[int, Points]]:
+    """(tag id, 4 corners in photo px) for every 36h10 tag: searched on `small` (= photo × `scale`) first,
+    then on the full photo when the reduced copy shows none (a distant page's tag is small)."""
     params = cv2.aruco.DetectorParameters()
     params.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_SUBPIX
     detector = cv2.aruco.ArucoDetector(_DICT, params)
-    for s in tries:
-        img = photo if s == 1.0 else cv2.resize(photo, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+    tries = [(small, scale)] if small is not None and scale < 1.0 else []
+    tries.append((photo, 1.0))
+    for img, s in tries:
         corners, ids, _ = detector.detectMarkers(img)
         if ids is not None and len(ids):
             return [
@@ -140,7 +145,7 @@ def locate(photo: Gray, frames: dict[int, PageFrame]) -> Located | None:
         small = np.asarray(
             cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), np.uint8
         )
-    for tag_id, corners in detect_tags(photo):
+    for tag_id, corners in detect_tags(photo, small, scale):
         frame = frames.get(tag_id)
         if frame is not None:
             return locate_with_tag(photo, small, scale, frame, corners)

@@ -24,15 +24,21 @@ from ocr.quality import MIN_PHOTO_SHARPNESS, QUALITY_PX_PER_MM, REASONS, measure
 from ocr.reading import Reading
 from reconcile.contest import Contest, builtin_contest
 
+SHARP_BOX_PX = 28.0  # below this a box in the reduced decode is re-read from the full-size photo
+DECODE_LONG_SIDE = 2000  # a 12 MP photo is decoded at 1/2 (2000 × 1500): the page still gets ≥ 2.5 px/mm
 READ_PX_PER_MM = QUALITY_PX_PER_MM  # one straightened page serves the gate and the boxes (≈ 57 px a box)
 
 
-def decode_photo(data: bytes) -> Gray:
-    """Greyscale pixels of a JPEG/PNG, turned upright by its EXIF orientation first."""
+def decode_photo(data: bytes, long_side: int = 0) -> Gray:
+    """Greyscale pixels of a JPEG/PNG, turned upright by its EXIF orientation first. With `long_side`, a
+    JPEG is decoded at the smallest DCT scale (1/2, 1/4, 1/8) whose long side is still ≥ `long_side`."""
     with Image.open(io.BytesIO(data)) as im:
-        im.draft("L", im.size)  # JPEG: decode luminance only
+        w, h = im.size
+        k = max(1, max(w, h) // long_side) if long_side else 1
+        k = 1 << (k.bit_length() - 1)  # a power of two the JPEG decoder scales by for free
+        im.draft("L", (w // k, h // k))  # JPEG: luminance only, reduced in the DCT
         upright = ImageOps.exif_transpose(im)
-        return np.asarray(upright.convert("L"), dtype=np.uint8)
+        return np.asarray(upright.convert("L") if upright.mode != "L" else upright, dtype=np.uint8)
 
 
 def load_digit_model() -> tuple[DigitModel | None, str]:
@@ -68,7 +74,7 @@ class PhotoReader:
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         try:
-            photo = decode_photo(jpeg)
+            photo = decode_photo(jpeg, DECODE_LONG_SIDE)
         except (OSError, ValueError):
             return self._rejected(REASONS["not_found"], tps, None, {})
         timings["decode"] = _ms(t0)
@@ -83,9 +89,13 @@ class PhotoReader:
         page = page_of_tag(located.frame.tag_id)
         if not located.in_frame:
             return self._rejected(REASONS["not_in_frame"], tps, page, timings)
+        full_scale = _full_size(jpeg)[0] / photo.shape[1]  # box quads are reported in the photo's own pixels
         t = time.perf_counter()
+        if full_scale > 1.0 and _box_px(located, layout) < SHARP_BOX_PX:  # a distant page: decode it all
+            photo = decode_photo(jpeg)
+            located, full_scale = located.rescaled(full_scale), 1.0
         straight = located.straighten(photo, READ_PX_PER_MM)
-        quality = measure(straight, _box_px(located, layout))
+        quality = measure(straight, _box_px(located.rescaled(full_scale), layout))
         timings["quality"] = _ms(t)
         problem = quality.problem()
         if problem is not None:
@@ -114,7 +124,13 @@ class PhotoReader:
         if self.model is not None and layout.numbers:
             t = time.perf_counter()
             fields = read_page(
-                straight, located, layout, self.model, READ_PX_PER_MM, self.contest(layout), self.printed[tag]
+                straight,
+                located.rescaled(full_scale),
+                layout,
+                self.model,
+                READ_PX_PER_MM,
+                self.contest(layout),
+                self.printed[tag],
             )
             timings["fields"] = _ms(t)
         timings["total"] = _ms(t0)
@@ -149,6 +165,14 @@ class PhotoReader:
             quality=quality or {},
             timings_ms=timings,
         )
+
+
+def _full_size(data: bytes) -> tuple[int, int]:
+    """Width and height of the photo upright (after its EXIF orientation), without decoding it."""
+    with Image.open(io.BytesIO(data)) as im:
+        w, h = im.size
+        turned = im.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+        return (h, w) if turned else (w, h)
 
 
 def _ms(t: float) -> float:
