@@ -50,10 +50,19 @@ FAMILIES: dict[str, tuple[Split, tuple[str, ...], str]] = {
     "bwht-create": (Split.TRAIN, ("bwht/BecauseWeCreate-Regular.otf",), "fonts-bwht"),
     "bwht-learn": (Split.TRAIN, ("bwht/BecauseWeLearn-Regular.otf",), "fonts-bwht"),
     "bwht-mentor": (Split.TRAIN, ("bwht/BecauseWeMentor-Regular.otf",), "fonts-bwht"),
-    "comic-neue": (Split.TRAIN, tuple(f"comic-neue/ComicNeue-{s}.otf" for s in (
-        "Regular", "Bold", "Italic", "BoldItalic", "Light", "LightItalic")), "fonts-comic-neue"),
-    "dancing-script": (Split.TRAIN, ("dancingscript/DancingScript-Regular.otf",
-                                     "dancingscript/DancingScript-Bold.otf"), "fonts-dancingscript"),
+    "comic-neue": (
+        Split.TRAIN,
+        tuple(
+            f"comic-neue/ComicNeue-{s}.otf"
+            for s in ("Regular", "Bold", "Italic", "BoldItalic", "Light", "LightItalic")
+        ),
+        "fonts-comic-neue",
+    ),
+    "dancing-script": (
+        Split.TRAIN,
+        ("dancingscript/DancingScript-Regular.otf", "dancingscript/DancingScript-Bold.otf"),
+        "fonts-dancingscript",
+    ),
     "breip": (Split.TRAIN, ("breip/Breip.ttf",), "fonts-breip"),
     "klee": (Split.TRAIN, ("klee/KleeOne-Regular.ttf", "klee/KleeOne-SemiBold.ttf"), "fonts-klee"),
     "kristi": (Split.TRAIN, ("kristi/Kristi.ttf",), "fonts-kristi"),
@@ -63,8 +72,11 @@ FAMILIES: dict[str, tuple[Split, tuple[str, ...], str]] = {
     "bwht-organize": (Split.VALIDATION, ("bwht/BecauseWeOrganize-Regular.otf",), "fonts-bwht"),
     "delphine": (Split.VALIDATION, ("sjfonts/Delphine.ttf",), "fonts-sjfonts"),
     "humor-sans": (Split.TEST, ("humor-sans/Humor-Sans.ttf",), "fonts-humor-sans"),
-    "dkg": (Split.TEST, ("fifthhorseman/dkg.ttf", "fifthhorseman/dkgBd.ttf", "fifthhorseman/dkgIt.ttf"),
-            "fonts-dkg-handwriting"),
+    "dkg": (
+        Split.TEST,
+        ("fifthhorseman/dkg.ttf", "fifthhorseman/dkgBd.ttf", "fifthhorseman/dkgIt.ttf"),
+        "fonts-dkg-handwriting",
+    ),
     "bwht-connect": (Split.TEST, ("bwht/BecauseWeConnect-Regular.otf",), "fonts-bwht"),
     "steve-hand": (Split.TEST, ("sjfonts/SteveHand.ttf",), "fonts-sjfonts"),
     "tomson-talks": (Split.TEST, ("tomsontalks/TomsonTalks.ttf",), "fonts-tomsontalks"),
@@ -179,8 +191,15 @@ def draw_cross(seed: int) -> Mask:
         bow = rng.normal(0, 0.05) * s * np.sin(np.pi * t)
         hook = rng.normal(0, 0.02) * s * t**6  # the pen flicks at the end of a fast stroke
         pts = p0 + (p1 - p0) * t + (bow + hook) * normal
-        cv2.polylines(ink, [np.round(pts * 4).astype(np.int32)], False, float(rng.uniform(0.8, 1.0)),
-                      width, cv2.LINE_AA, shift=2)
+        cv2.polylines(
+            ink,
+            [np.round(pts * 4).astype(np.int32)],
+            False,
+            float(rng.uniform(0.8, 1.0)),
+            width,
+            cv2.LINE_AA,
+            shift=2,
+        )
     angle = rng.normal(0, 8)
     m = cv2.getRotationMatrix2D((s / 2, s / 2), angle, 1.0)
     return crop_to_ink(np.asarray(cv2.warpAffine(ink, m, (s, s), flags=cv2.INTER_LINEAR), np.float32))

@@ -10,6 +10,7 @@ import json
 import multiprocessing as mp
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +56,11 @@ def _init() -> None:
     _STATE["regions"] = Regions.load()
 
 
-def contest_for(job: Job) -> Contest:
-    c = builtin_contest(job.contest)
-    if job.paslon:
-        c = c.with_paslon(tuple(f"Paslon {i}" for i in range(1, job.paslon + 1)))
+@lru_cache(maxsize=16)
+def contest_for(contest: str, paslon: int) -> Contest:
+    c = builtin_contest(contest)
+    if paslon:
+        c = c.with_paslon(tuple(f"Paslon {i}" for i in range(1, paslon + 1)))
     return c
 
 
@@ -68,7 +70,7 @@ def make_one(job: Job) -> Sample:
     if not _STATE:
         _init()
     rng = np.random.default_rng([job.seed, job.index])
-    contest = contest_for(job)
+    contest = contest_for(job.contest, job.paslon)
     spec = load_spec(job.contest, job.page, job.paslon or None)
     sheet = consistent_sheet(contest, rng)
     if job.kind == "arithmetic":  # the officer's own slip in the sum: one paslon written 10 too high

@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -292,6 +293,7 @@ def spec_name(contest: str, page: int, paslon: int | None = None) -> str:
     return stem
 
 
+@lru_cache(maxsize=64)
 def load_spec(contest: str, page: int, paslon: int | None = None) -> PageSpec:
     """The spec of one page; `paslon` picks the KWK page-2 layout for a slate of that size (1–6)."""
     name = spec_name(contest, page, paslon)
