@@ -41,6 +41,8 @@ def consistent_sheet(contest: Contest, rng: np.random.Generator) -> Sheet:
     registered = {"dpt": dpt, **{k: int(rng.integers(0, 12)) for k in lists[1:]}}
     turnout = float(rng.uniform(0.55, 0.95))
     used = {k: int(rng.binomial(v, turnout if k == "dpt" else 0.9)) for k, v in registered.items()}
+    received = dpt + math.ceil(dpt * 0.02)
+    used["dpt"] -= max(0, sum(used.values()) - received)  # every voter needs a ballot of the TPS's stock
     for k in lists:
         _gender(s, f"pemilih_{k}", registered[k], rng)
         _gender(s, f"pengguna_{k}", used[k], rng)
@@ -48,7 +50,6 @@ def consistent_sheet(contest: Contest, rng: np.random.Generator) -> Sheet:
     s["pengguna_total_l"] = sum(s[f"pengguna_{k}_l"] for k in lists)
     s["pengguna_total_p"] = sum(s[f"pengguna_{k}_p"] for k in lists)
     s["pengguna_total_j"] = total
-    received = dpt + math.ceil(dpt * 0.02)
     spoiled = int(rng.integers(0, 4))
     spoiled = min(spoiled, received - total)
     s["surat_diterima"], s["surat_digunakan"] = received, total
@@ -80,5 +81,5 @@ def broken_checks(contest: Contest, sheet: Sheet) -> list[str]:
         else:
             ok = c.limit is None or left <= c.limit
         if not ok:
-            out.append(f"{c.rule}:{'+'.join(c.left)}")
+            out.append(f"{c.rule.value}:{'+'.join(c.left)}")
     return out
