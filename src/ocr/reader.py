@@ -44,10 +44,9 @@ def decode_photo(data: bytes, long_side: int = 0) -> Gray:
 def load_digit_model() -> tuple[DigitModel | None, str]:
     """Helper F's classifier (`ocr.digits.DigitClassifier`), loaded once; (None, "none") if absent."""
     try:
-        digits = importlib.import_module("ocr.digits")
-    except ImportError:
+        model = importlib.import_module("ocr.digits").DigitClassifier.load()
+    except (ImportError, AttributeError, FileNotFoundError):  # not trained/shipped yet: locate and gate only
         return None, "none"
-    model = digits.DigitClassifier.load()
     return model, str(getattr(model, "version", getattr(model, "model_version", "digits")))
 
 
