@@ -1,0 +1,90 @@
+"""Corpus generation speed: a small run on all cores, extrapolated to the 3,000-photo target.
+
+    python bench/corpus.py                 # 60 photos (20 per page), moderate, both cores
+    python bench/corpus.py --n 120 --workers 1
+
+Prints photos/s, the extrapolated time for 3,000 photos (1,000 per page) beside the 10-minute target, and
+how one sample's time splits (fill vs camera) on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ocr.corpus import make
+from ocr.corpus.officer import fill_page
+from ocr.corpus.values import consistent_sheet
+from ocr.forms.spec import load_spec
+
+TARGET_N, TARGET_S = 3000, 600.0
+
+
+def split_one_core(k: int = 6) -> tuple[float, float]:
+    """Mean seconds per sample in fill and in the camera, in this process."""
+    from ocr.corpus.camera import photograph
+
+    make._init()
+    fill_t = cam_t = 0.0
+    for i in range(k):
+        page = i % 3 + 1
+        rng = np.random.default_rng([1, i])
+        spec = load_spec("ppwp-2024", page)
+        sheet = consistent_sheet(make.contest_for("ppwp-2024", 0), rng)
+        t0 = time.perf_counter()
+        f = fill_page(
+            spec,
+            sheet,
+            make._STATE["hand"],
+            rng,
+            px_per_mm=make.PX_PER_MM,
+            tps="3173041007005",
+            header={},
+            slip_rate=0.1,
+        )
+        t1 = time.perf_counter()
+        quads = {key: np.array(r.corners()) * make.PX_PER_MM for key, r in spec.boxes().items()}
+        photograph(f.page_bgr, quads, "moderate", rng)
+        cam_t += time.perf_counter() - t1
+        fill_t += t1 - t0
+    return fill_t / k, cam_t / k
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=60)
+    ap.add_argument("--workers", type=int, default=0)
+    ap.add_argument("--severity", default="moderate")
+    args = ap.parse_args()
+    workers = args.workers or mp.cpu_count()
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        make.run(make.jobs(args.n, 42, "ppwp-2024", [1, 2, 3], [args.severity]), Path(tmp), workers)
+        took = time.perf_counter() - started
+        size = sum(p.stat().st_size for p in Path(tmp).iterdir()) / args.n
+    rate = args.n / took
+    fill_s, cam_s = split_one_core()
+    eta = TARGET_N / rate
+    rows = [
+        ("photos", f"{args.n}", ""),
+        ("workers", f"{workers}", ""),
+        ("photos/s", f"{rate:.2f}", f"{TARGET_N / TARGET_S:.2f} needed"),
+        (f"{TARGET_N} photos (extrapolated)", f"{eta / 60:.1f} min", f"{TARGET_S / 60:.0f} min target"),
+        ("bytes per photo + truth", f"{size / 1e6:.2f} MB", ""),
+        ("fill, one core", f"{fill_s * 1000:.0f} ms", ""),
+        ("camera, one core", f"{cam_s * 1000:.0f} ms", ""),
+    ]
+    w = max(len(r[0]) for r in rows)
+    sys.stdout.write(f"{'corpus':<{w}}  {'measured':>12}  baseline\n")
+    for name, value, base in rows:
+        sys.stdout.write(f"{name:<{w}}  {value:>12}  {base}\n")
+
+
+if __name__ == "__main__":
+    main()
