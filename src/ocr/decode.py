@@ -105,25 +105,37 @@ def max_value(contest: Contest) -> int:
     return contest.max_dpt + math.ceil(contest.max_dpt * 0.02)
 
 
+def _valid(values: dict[str, int | None], checks: list[Check], limit: int) -> bool:
+    in_range = all(v is None or v <= limit for v in values.values())
+    return in_range and all(check_holds(c, values) is not False for c in checks)
+
+
 def joint_best(
     dists: dict[str, list[tuple[int | None, float]]], checks: list[Check], limit: int = 999
 ) -> dict[str, int | None] | None:
-    """The assignment of top candidates with the highest joint probability satisfying every check, or None
-    when none does within MAX_JOINT tries (then the fields go to review with their own best)."""
-    names = list(dists)
-    sure = {n: dists[n][0][0] for n in names if dists[n][0][1] >= 0.9999}
-    open_names = [n for n in names if n not in sure]
-    options = [[(v, p) for v, p in dists[n] if p > 1e-6] for n in open_names]
-    if math.prod(len(o) for o in options) > MAX_JOINT:
-        options = [o[:2] for o in options]
-        if math.prod(len(o) for o in options) > MAX_JOINT:
-            return None
+    """The most probable assignment of top candidates that breaks no check and stays in range, or None
+    when none is found (then the fields go to review with their own best).
+
+    Each field's own best is kept unless it takes part in a broken check (or is out of range); only those
+    fields are searched jointly, over their top candidates, the others held fixed. So a clean TPS costs one
+    pass, and the search stays small where it is needed."""
+    own = {n: d[0][0] for n, d in dists.items()}
+    if _valid(own, checks, limit):
+        return own
+    suspects = {n for c in checks if check_holds(c, own) is False for n in c.fields()}
+    suspects |= {n for n, v in own.items() if v is not None and v > limit}
+    names = sorted(suspects)
+    for k in (TOP_K, 3, 2):
+        options = [[(v, p) for v, p in dists[n][:k] if p > 1e-6] for n in names]
+        if math.prod(len(o) for o in options) <= MAX_JOINT:
+            break
+    else:
+        return None
     best: tuple[float, dict[str, int | None]] | None = None
     for combo in itertools.product(*options):
-        values = dict(sure)
-        values.update({n: v for n, (v, _) in zip(open_names, combo, strict=True)})
-        in_range = all(v is None or v <= limit for v in values.values())
-        if in_range and all(check_holds(c, values) is not False for c in checks):
+        values = dict(own)
+        values.update({n: v for n, (v, _) in zip(names, combo, strict=True)})
+        if _valid(values, checks, limit):
             score = sum(math.log(p) for _, p in combo)
             if best is None or score > best[0]:
                 best = (score, values)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ocr.decode import BLANK_CLASS, Evidence, decide, value_distribution
 from reconcile.contest import builtin_contest
@@ -112,3 +114,25 @@ def test_a_lone_clear_number_without_a_second_reading_is_not_accepted() -> None:
     ev = {"suara_paslon_1": Evidence("suara_paslon_1", written(74))}
     out = decide(ev, PPWP)["suara_paslon_1"]
     assert out.value == 74 and not out.accepted
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    sah=st.integers(0, 290),
+    tidak=st.integers(0, 9),
+    field=st.sampled_from(["suara_sah", "suara_tidak_sah", "suara_total"]),
+    box=st.integers(0, 2),
+    wrong=st.integers(0, 10),
+    p_wrong=st.floats(0.5, 1.0),
+)
+def test_a_single_misread_box_is_never_accepted_with_a_wrong_value(
+    sah: int, tidak: int, field: str, box: int, wrong: int, p_wrong: float
+) -> None:
+    truth = {"suara_sah": sah, "suara_tidak_sah": tidak, "suara_total": sah + tidak}
+    probs = {n: written(v) for n, v in truth.items()}
+    row = np.full(11, (1 - p_wrong) / 10)
+    row[wrong] = p_wrong
+    probs[field] = probs[field].copy()
+    probs[field][box] = row
+    out = decide({n: Evidence(n, p) for n, p in probs.items()}, PPWP)
+    assert [n for n, d in out.items() if d.accepted and d.value != truth[n]] == []
