@@ -6,18 +6,21 @@ The CSVs are read from `Settings.wilayah_dir`, or `../shared/data/wilayah` besid
 from __future__ import annotations
 
 import csv
+import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, Table, bindparam, select, update
 
-from reconcile.ids import Level, RegionCode, level, parent, region_code
+from reconcile.ids import InvalidCode, Level, RegionCode, ancestors, level, parent, region_code
 from tally.db.bulk import insert_rows
 from tally.db.regions import RegionRow
 from tally.settings import Settings
 
 _REPO = Path(__file__).resolve().parents[2]
+_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
 
 
 class WilayahMissing(FileNotFoundError):
@@ -46,22 +49,32 @@ def wilayah_dir(settings: Settings) -> Path:
     return directory
 
 
-def read_regions(directory: Path) -> list[Region]:
-    """Every region of `wilayah.csv`, parents before children."""
+@functools.lru_cache(maxsize=4)
+def read_regions(directory: Path) -> tuple[Region, ...]:
+    """Every region of `wilayah.csv`, parents before children (cached: the file is read-only data)."""
     out: list[Region] = []
     with (directory / "wilayah.csv").open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
-            code = region_code(row["kode"])
-            up = parent(code)
-            out.append(Region(code, row["nama"].strip(), level(code), up or None))
+            code = row["kode"].strip()
+            if not _CODE.match(code):
+                raise InvalidCode(f"kode wilayah tidak dikenal di wilayah.csv: {code!r}")
+            up = parent(RegionCode(code)) or None  # a provinsi's parent is the nation: not stored
+            out.append(Region(RegionCode(code), row["nama"].strip(), Level(code.count(".") + 1), up))
     out.sort(key=lambda r: (r.level, r.code))
-    return out
+    return tuple(out)
 
 
 def read_population(directory: Path) -> dict[RegionCode, int]:
     """Population per provinsi and kabupaten/kota (`penduduk.csv`; the national row is skipped)."""
     with (directory / "penduduk.csv").open(encoding="utf-8", newline="") as fh:
         return {region_code(r["kode"]): int(r["total"]) for r in csv.DictReader(fh) if r["kode"] != "0"}
+
+
+def kabkota_of(code: RegionCode) -> RegionCode:
+    """The kab/kota a kecamatan or desa (or the kab/kota itself) belongs to."""
+    if level(code) is Level.KABKOTA:
+        return code
+    return next(a for a in ancestors(code) if level(a) is Level.KABKOTA)
 
 
 def within(regions: Iterable[Region], scope: RegionCode) -> list[Region]:

@@ -1,49 +1,13 @@
-"""Consistent C.Hasil values for storage tests: every check of the contest holds (an oracle, no engine)."""
+"""A consistent sheet for storage tests, with chosen values overridden."""
 
 from __future__ import annotations
 
-import math
 import random
 
 from reconcile.contest import Contest
 from reconcile.ids import SheetId, TpsId
 from reconcile.sheet import Source, TallySheet
-
-
-def _split(total: int, parts: int, rng: random.Random) -> list[int]:
-    cuts = sorted(rng.randint(0, total) for _ in range(parts - 1))
-    return [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
-
-
-def consistent_values(contest: Contest, dpt: int, rng: random.Random) -> dict[str, int]:
-    names = {f.name for f in contest.fields}
-    lists = sorted({n.split("_")[1] for n in names if n.startswith("pemilih_")})
-    v: dict[str, int] = {}
-    # Few voters off the main list, so everyone who voted fits in DPT + the 2 % ballot reserve.
-    registered = {lst: (dpt if lst == "dpt" else rng.randint(0, 3 if dpt >= 10 else 0)) for lst in lists}
-    used = {lst: registered[lst] for lst in lists}
-    used["dpt"] = max(0, rng.randint(dpt // 2, dpt) - sum(registered.values()) + dpt)
-    for lst in lists:
-        for kind, n in (("pemilih", registered[lst]), ("pengguna", used[lst])):
-            men = rng.randint(0, n)
-            v |= {f"{kind}_{lst}_l": men, f"{kind}_{lst}_p": n - men, f"{kind}_{lst}_j": n}
-    total = sum(used.values())
-    men = sum(v[f"pengguna_{lst}_l"] for lst in lists)
-    v |= {"pengguna_total_l": men, "pengguna_total_p": total - men, "pengguna_total_j": total}
-    received = min(dpt + math.ceil(dpt * 2 / 100), total + rng.randint(0, 5))
-    spoiled = rng.randint(0, received - total)
-    v |= {"surat_diterima": received, "surat_digunakan": total, "surat_dikembalikan": spoiled}
-    v["surat_sisa"] = received - total - spoiled
-    dis = rng.randint(0, 3)
-    dis_used = rng.randint(0, dis)
-    v |= {"disabilitas_dpt_l": dis, "disabilitas_dpt_p": 0, "disabilitas_dpt_j": dis}
-    v |= {"disabilitas_pengguna_l": dis_used, "disabilitas_pengguna_p": 0, "disabilitas_pengguna_j": dis_used}
-    invalid = rng.randint(0, total // 20)
-    valid = total - invalid
-    v |= dict(zip(contest.paslon_fields, _split(valid, len(contest.paslon), rng), strict=True))
-    v |= {"suara_sah": valid, "suara_tidak_sah": invalid, "suara_total": total}
-    assert set(v) == names, set(v) ^ names
-    return v
+from tally.election.engine import consistent_values
 
 
 def sheet(contest: Contest, tps: str, dpt: int, rng: random.Random, **changes: int | None) -> TallySheet:

@@ -40,6 +40,17 @@ def replace_flags(
 ) -> int:
     """Replace every flag inside `scope` with `flags`; `sheet_of` names the sheet a TPS flag is about."""
     conn.execute(delete(FlagRow).where(FlagRow.contest_id == contest_id, in_region(FlagRow.area, scope)))
+    return add_flags(conn, contest_id, flags, sheet_of, at=at)
+
+
+def add_flags(
+    conn: Connection,
+    contest_id: str,
+    flags: Iterable[Flag],
+    sheet_of: Mapping[TpsId, SheetId] | None = None,
+    *,
+    at: datetime | None = None,
+) -> int:
     at = at or datetime.now(UTC)
     sheet_of = sheet_of or {}
     rows = (
