@@ -37,6 +37,7 @@ class Job:
     paslon: int = 0  # KWK slate size (0: the contest's default)
     kind: str | None = None
     slip_rate: float = 0.1
+    tps_index: int = -1  # jobs with the same tps_index are pages of one TPS (one sheet); -1: its own
 
 
 @dataclass(frozen=True)
@@ -70,15 +71,16 @@ def make_one(job: Job) -> Sample:
     if not _STATE:
         _init()
     rng = np.random.default_rng([job.seed, job.index])
+    tps_rng = np.random.default_rng([job.seed, 1 << 40, job.tps_index if job.tps_index >= 0 else job.index])
     contest = contest_for(job.contest, job.paslon)
     spec = load_spec(job.contest, job.page, job.paslon or None)
-    sheet = consistent_sheet(contest, rng)
+    sheet = consistent_sheet(contest, tps_rng)
     if job.kind == "arithmetic":  # the officer's own slip in the sum: one paslon written 10 too high
         sheet[contest.paslon_fields[0]] += 10
     elif job.kind == "confusable":
         for name in contest.paslon_fields:
-            sheet[name] = int(rng.choice([17, 71, 27, 72, 38, 83, 117, 127, 138, 173, 183, 213]))
-    region, tps, names = _STATE["regions"].pick(rng)
+            sheet[name] = int(tps_rng.choice([17, 71, 27, 72, 38, 83, 117, 127, 138, 173, 183, 213]))
+    region, tps, names = _STATE["regions"].pick(tps_rng)
     filled = fill_page(
         spec,
         sheet,
