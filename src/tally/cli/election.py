@@ -18,6 +18,7 @@ from rich.table import Table
 from reconcile.contest import builtin_contest
 from reconcile.flags import Flag
 from reconcile.ids import NASIONAL, InvalidCode, RegionCode, region_code
+from tally.cli.regions import load as load_regions_cmd
 from tally.db.base import make_engine, migrate
 from tally.election.recap import Recap, recap
 from tally.election.run import Progress as Tick
@@ -163,7 +164,8 @@ def write_flags(path: Path, flags: list[Flag]) -> None:
 
 
 def demo_cmd() -> None:
-    """Wilayah + pemilu demo kecil (Kota Bandung) di basis data bawaan, lalu rekonsiliasi (aman diulang)."""
+    """Semua wilayah + pemilu demo kecil (Kota Cimahi) di basis data bawaan, lalu rekonsiliasi."""
+    load_regions_cmd()
     synth_cmd(scope=DEMO_SCOPE, national=False, error_share=0.02, seed=2024, contest="ppwp-2024")
     reconcile_cmd(scope=DEMO_SCOPE, export=None, contest="ppwp-2024", limit=5)
 
