@@ -160,7 +160,7 @@ class Text:
     s: str
     size: float = 3.0  # cap height in mm
     bold: bool = False
-    anchor: str = "la"  # PIL anchor
+    anchor: str = "ls"  # PIL anchor: left, baseline
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +271,7 @@ def parse_spec(text: str) -> PageSpec:
                 x["s"],
                 float(x.get("size", 3.0)),
                 bool(x.get("bold", False)),
-                x.get("anchor", "la"),
+                x.get("anchor", "ls"),
             )
             for x in raw.get("text", [])
         ),
