@@ -183,7 +183,7 @@ class Filler:
 
     def words(self, r: Rect, text: str) -> None:
         g = self.hand.text(self.rng, text)
-        line_h = min(r.h * 0.5, 7.0 * self.ppm / self.ppm)
+        line_h = min(r.h * 0.5, 7.0)  # mm: one line of capitals
         box = Rect(r.x, r.y + r.h * 0.2, r.w, line_h)
         self.glyph(
             g, box, inkmod.Stroke(1.0, 0.0, float(self.rng.uniform(-0.1, 0.0)), 0, 0, 0), width_frac=0.95
@@ -198,7 +198,7 @@ class Filler:
             self.glyph(
                 self.hand.text(self.rng, text),
                 r,
-                inkmod.Stroke(0.9, 0, -0.5 + 0.5 * 0.9, 0, 0, 0),
+                inkmod.Stroke(height=0.9, dx=-0.05),
                 width_frac=float(self.rng.uniform(0.5, 0.95)),
             )
             out.header[line.name] = text

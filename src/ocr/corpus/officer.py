@@ -110,28 +110,23 @@ def _outside(f: Filler, spec: PageSpec, key: str, value: int, out: Filled) -> No
 
 
 def _corrected(f: Filler, spec: PageSpec, out: Filled) -> None:
-    """A digit struck through and the right one written beside it, larger, in the same box."""
-    keys = [
-        k for k, v in out.boxes.items() if v.get("content") == "digit" and "/" in k and not k[0].isdigit()
-    ]
+    """A wrong digit struck through, the right one written again over it, bolder (what officers do)."""
+    fields = set(spec.fields)  # number boxes only, not the date's
+    keys = [k for k, v in out.boxes.items() if v.get("content") == "digit" and k.rpartition("/")[0] in fields]
     if not keys:
         return
     key = str(f.rng.choice(keys))
     name, _, idx = key.rpartition("/")
-    try:
-        r = spec.number(name).boxes[int(idx)]
-    except KeyError:
-        return
-    x, y, w, h = f.px(r)
+    box = spec.number(name).boxes[int(idx)]
+    digit = int(out.boxes[key]["digit"])
+    wrong = (digit + int(f.rng.integers(1, 10))) % 10
+    f.glyph(f.hand.digit(f.rng, wrong), box, inkmod.Stroke(height=0.6, dx=-0.12, weight=0))
+    x, y, w, h = f.px(box)
     for _ in range(2):
-        inkmod.line(
-            f.ink,
-            (x + w * 0.15, y + h * f.rng.uniform(0.3, 0.7)),
-            (x + w * 0.85, y + h * f.rng.uniform(0.3, 0.7)),
-            0.4 * f.ppm,
-            f.rng,
-        )
-    out.slips.append({"kind": "corrected_digit", "box": key, "digit": out.boxes[key]["digit"]})
+        y0, y1 = y + h * f.rng.uniform(0.3, 0.7), y + h * f.rng.uniform(0.3, 0.7)
+        inkmod.line(f.ink, (x + w * 0.1, y0), (x + w * 0.7, y1), 0.4 * f.ppm, f.rng)
+    f.glyph(f.hand.digit(f.rng, digit), box, inkmod.Stroke(height=0.8, dx=0.1, weight=2))
+    out.slips.append({"kind": "corrected_digit", "box": key, "digit": digit, "wrong": wrong})
 
 
 def _bubble_disagrees(f: Filler, spec: PageSpec, out: Filled) -> None:
