@@ -209,3 +209,60 @@ def locate_with_tag(photo: Gray, small: Gray, scale: float, frame: PageFrame, co
         and (page_corners[:, 1] <= ph + m).all()
     )
     return Located(frame, h, len(idx), _orientation(h, frame), bool(inside) or len(idx) == 4)
+
+
+def _largest_quad(cands: Points) -> Points | None:
+    """The four candidates spanning the largest convex quadrilateral, ordered around it (tl first)."""
+    if len(cands) < 4:
+        return None
+    hull = cv2.convexHull(cands.astype(np.float32)).reshape(-1, 2).astype(np.float64)
+    if len(hull) < 4:
+        return None
+    approx = cv2.approxPolyDP(
+        hull.astype(np.float32), 0.02 * cv2.arcLength(hull.astype(np.float32), True), True
+    )
+    quad = approx.reshape(-1, 2).astype(np.float64)
+    if len(quad) != 4:
+        return None
+    start = int(np.argmin(quad.sum(axis=1)))  # nearest the photo's top-left
+    quad = np.roll(quad, -start, axis=0)
+    (ax, ay), (bx, by) = quad[1] - quad[0], quad[3] - quad[0]
+    if ax * by - ay * bx < 0:  # clockwise in image coordinates
+        quad = quad[[0, 3, 2, 1]]
+    return quad
+
+
+def locate_by_markers(photo: Gray, templates: dict[int, tuple[PageFrame, Gray]]) -> Located | None:
+    """Fallback when no tag is legible (glare on it, a smudge): the four corner markers alone give the
+    page up to a quarter turn; each turn and each known page is straightened at 1 px/mm and compared with
+    that page's blank print, and the clearly best match wins.
+
+    `templates`: tag id → (frame, the blank page at 1 px/mm, slightly blurred)."""
+    scale = min(1.0, DETECT_LONG_SIDE / max(photo.shape))
+    small = np.asarray(cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), np.uint8)
+    any_frame = next(iter(templates.values()))[0]
+    size_guess = any_frame.marker_size_mm * max(small.shape) / max(any_frame.size_mm) * 0.7
+    cands = marker_candidates(small, size_guess, np.eye(2))
+    quad = _largest_quad(cands)
+    if quad is None:
+        return None
+    scores: list[tuple[float, int, int, NDArray[np.float64]]] = []
+    for tag_id, (frame, blank) in templates.items():
+        mm = np.asarray(frame.markers_mm, dtype=np.float64)
+        for turn in range(4):
+            dst = np.roll(quad, -turn, axis=0).astype(np.float32)
+            h: NDArray[np.float64] = np.asarray(
+                cv2.getPerspectiveTransform(mm.astype(np.float32), dst), dtype=np.float64
+            )
+            full = np.diag([1 / scale, 1 / scale, 1.0]) @ h
+            cand = cv2.GaussianBlur(Located(frame, h, 4, 0, True).straighten(small, 1.0), (0, 0), 1.0)
+            a = cand.astype(np.float32) - cand.mean()
+            b = blank.astype(np.float32) - blank.mean()
+            corr = float((a * b).sum() / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-6))
+            scores.append((corr, tag_id, turn, full))
+    scores.sort(key=lambda s: -s[0])
+    best, second = scores[0], scores[1] if len(scores) > 1 else (0.0, 0, 0, None)
+    if best[0] < 0.35 or best[0] - second[0] < 0.08:  # not clearly one page in one orientation
+        return None
+    frame = templates[best[1]][0]
+    return Located(frame, best[3], 4, _orientation(best[3], frame), True)

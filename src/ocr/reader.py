@@ -10,6 +10,7 @@ import importlib
 import io
 import time
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
@@ -19,7 +20,7 @@ from ocr.forms.render import render_blank
 from ocr.forms.spec import PageSpec, Rect
 from ocr.identify import page_of_tag, read_page_label, read_qr, tps_mismatch
 from ocr.layout import box_height_mm, frame_of, load_layouts
-from ocr.locate import Gray, Located, locate
+from ocr.locate import Gray, Located, locate, locate_by_markers
 from ocr.quality import MIN_PHOTO_SHARPNESS, QUALITY_PX_PER_MM, REASONS, measure, photo_sharpness
 from ocr.reading import Reading
 from reconcile.contest import Contest, builtin_contest
@@ -57,6 +58,9 @@ class PhotoReader:
         self.layouts = load_layouts()
         self.frames = {tag: frame_of(spec) for tag, spec in self.layouts.items()}
         self.contests: dict[str, Contest] = {}
+        self.templates = {  # each page's blank print at 1 px/mm, for locating without a tag
+            tag: (self.frames[tag], _blur(render_blank(s, 1.0))) for tag, s in self.layouts.items()
+        }
         self.printed = {tag: printed_mask(render_blank(s, READ_PX_PER_MM)) for tag, s in self.layouts.items()}
         self.verify_text = verify_text  # Tesseract on "Halaman N dari 3" (≈ 0.3 s, off by default)
         if model is None:
@@ -78,7 +82,7 @@ class PhotoReader:
             return self._rejected(REASONS["not_found"], tps, None, {})
         timings["decode"] = _ms(t0)
         t = time.perf_counter()
-        located = locate(photo, self.frames)
+        located = locate(photo, self.frames) or locate_by_markers(photo, self.templates)
         timings["locate"] = _ms(t)
         if located is None:  # say "blurry" when that is why no tag was found
             reason = "blurry" if photo_sharpness(photo) < MIN_PHOTO_SHARPNESS else "not_found"
@@ -172,6 +176,10 @@ def _full_size(data: bytes) -> tuple[int, int]:
         w, h = im.size
         turned = im.getexif().get(0x0112, 1) in (5, 6, 7, 8)
         return (h, w) if turned else (w, h)
+
+
+def _blur(img: Gray) -> Gray:
+    return np.asarray(cv2.GaussianBlur(img, (0, 0), 1.0), dtype=np.uint8)
 
 
 def _ms(t: float) -> float:

@@ -52,3 +52,11 @@ def test_a_photo_of_something_else_is_rejected(reader: PhotoReader) -> None:
     reading = reader.read(jpeg(rng.integers(0, 255, (1200, 1600), dtype=np.uint8)))
     assert reading.page is None
     assert reading.rejected is not None and "tidak dikenali" in reading.rejected
+
+
+def test_page_whose_tag_is_covered_is_still_found_by_its_markers(reader: PhotoReader) -> None:
+    page = reference(3).copy()
+    page[120:205, 1105:1195] = 255  # the tag under a sticker / glare
+    reading = reader.read(jpeg(photograph(page, 184)))
+    assert reading.rejected is None
+    assert (reading.page, reading.orientation) == (3, 180)
