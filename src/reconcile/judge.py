@@ -15,7 +15,7 @@ from reconcile.contest import Check, Relation
 from reconcile.flags import Flag
 from reconcile.outliers import outlier_counts, sheet_outliers
 from reconcile.rules import check_sheet
-from reconcile.table import PENDING, Bools, Int32s, Int64s, SheetTable, all_pages
+from reconcile.table import Bools, Int32s, SheetTable, all_pages
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -31,34 +31,50 @@ class TableVerdict:
         return counted
 
 
-def _side(table: SheetTable, names: tuple[str, ...]) -> tuple[Int64s, Bools]:
-    cols = table.values[:, [table.position(n) for n in names]].astype(np.int64)
-    return cols.sum(axis=1), np.any(cols == PENDING, axis=1)
+class _Columns:
+    """The table's fields as contiguous 1-D arrays (a check reads 2–4 of 40 columns, 820,000 rows each)."""
+
+    def __init__(self, table: SheetTable) -> None:
+        self.table = table
+        self.cols = np.ascontiguousarray(table.values.T)
+
+    def side(self, names: tuple[str, ...]) -> tuple[Int32s, Bools]:
+        """Σ of the fields per row, and whether any of them is pending (PENDING is the only negative)."""
+        first = self.cols[self.table.position(names[0])]
+        total, low = first.copy(), first.copy()
+        for name in names[1:]:
+            col = self.cols[self.table.position(name)]
+            total += col
+            np.minimum(low, col, out=low)
+        pending: Bools = low < 0
+        return total, pending
 
 
-def broken(table: SheetTable, check: Check) -> Bools:
+def broken(columns: _Columns, check: Check) -> Bools:
     """Rows where `check` fails (pending rows never fail)."""
-    left, pending = _side(table, check.left)
+    left, pending = columns.side(check.left)
     if check.right:
-        right, right_pending = _side(table, check.right)
-        pending = pending | right_pending
-        reserve = -(-right * check.reserve_percent // 100)  # rounded up, as `Check.bound`
-        bound = right if check.relation is Relation.EQUAL else right + reserve
+        right, right_pending = columns.side(check.right)
+        pending |= right_pending
+        if check.relation is Relation.EQUAL:
+            bad = left != right
+        else:
+            bad = left > right + -(-right * check.reserve_percent // 100)  # rounded up, as `Check.bound`
     else:
-        bound = np.full(len(table), check.limit if check.limit is not None else np.iinfo(np.int64).max)
-    bad = left != bound if check.relation is Relation.EQUAL else left > bound
+        bad = left > (check.limit if check.limit is not None else np.iinfo(np.int32).max)
     result: Bools = bad & ~pending
     return result
 
 
 def judge_table(table: SheetTable) -> TableVerdict:
+    columns = _Columns(table)
     errors = np.zeros(len(table), np.int32)
     full = all_pages(table.contest)
     missing_page = (table.pages & full) != full
     errors += missing_page
     for check in table.contest.checks:
-        errors += broken(table, check)
-    complete = ~missing_page & np.all(table.values != PENDING, axis=1)
+        errors += broken(columns, check)
+    complete = ~missing_page & (columns.cols.min(axis=0, initial=0) >= 0)
     return TableVerdict(errors, outlier_counts(table), complete)
 
 

@@ -102,18 +102,22 @@ def _parent(code: RegionCode) -> RegionCode:
     return NASIONAL if up is None else up
 
 
-def _group_sum(rows: Int64s, groups: Int64s, n_groups: int) -> Int64s:
-    """Sum rows per group, `groups` non-decreasing (TPS and region codes are sorted by parent)."""
-    out = np.zeros((n_groups, rows.shape[1]), np.int64)
-    if len(rows) == 0:
+def _group_sum(cols: Int64s, groups: Int64s, n_groups: int) -> Int64s:
+    """Sum the columns of `cols` (shape (k, n)) per group; `groups` never decreases (codes sort by parent)."""
+    out = np.zeros((cols.shape[0], n_groups), np.int64)
+    if cols.shape[1] == 0:
         return out
     starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-    out[groups[starts]] = np.add.reduceat(rows, starts, axis=0)
+    out[:, groups[starts]] = np.add.reduceat(cols, starts, axis=1)
     return out
 
 
 class Rollup:
-    """Totals at every level; `totals(code)` reads one, `update(sheet)` applies one TPS's new sheet."""
+    """Totals at every level; `totals(code)` reads one, `update(sheet)` applies one TPS's new sheet.
+
+    Storage is column-major — `rows[c, i]` is column c of TPS i, `levels[L][c, j]` of region j at level L —
+    so a level is one contiguous `reduceat` per column block.
+    """
 
     def __init__(self, index: RegionIndex, contest: Contest, tps: Int64s, rows: Int64s) -> None:
         self.index = index
@@ -134,19 +138,24 @@ class Rollup:
     ) -> Rollup:
         """The roll-up of judged sheets; `expected` adds TPS that have no sheet yet (for coverage)."""
         contest = table.contest
-        tps = table.tps if expected is None else np.union1d(expected, table.tps).astype(np.int64)
-        rows = np.zeros((len(tps), len(contest.paslon_fields) + len(MEASURES) + len(STATUS)), np.int64)
-        at = np.searchsorted(tps, table.tps)
+        measures = (*contest.paslon_fields, *MEASURES)
+        nm = len(measures)
         counted = verdict.counted
-        measure_cols = [table.position(n) for n in (*contest.paslon_fields, *MEASURES)]
-        nm = len(measure_cols)
-        rows[at, :nm] = table.values[:, measure_cols] * counted[:, None]
-        rows[:, nm] = 1
-        rows[at, nm + 1] = counted
-        rows[at, nm + 2] = ~verdict.complete
-        rows[at, nm + 3] = verdict.complete & (verdict.errors > 0)
-        rows[at, nm + 4] = verdict.errors
-        rows[at, nm + 5] = verdict.outliers
+        given = np.empty((nm + len(STATUS), len(table)), np.int64)
+        for c, name in enumerate(measures):
+            np.multiply(table.column(name), counted, out=given[c])
+        given[nm] = 1
+        given[nm + 1] = counted
+        given[nm + 2] = ~verdict.complete
+        given[nm + 3] = verdict.complete & (verdict.errors > 0)
+        given[nm + 4] = verdict.errors
+        given[nm + 5] = verdict.outliers
+        if expected is None:
+            return cls(index, contest, table.tps, given)
+        tps = np.union1d(expected, table.tps).astype(np.int64)
+        rows = np.zeros((len(given), len(tps)), np.int64)
+        rows[nm] = 1
+        rows[:, np.searchsorted(tps, table.tps)] = given
         return cls(index, contest, tps, rows)
 
     def _read(self, code: RegionCode | TpsId, row: Int64s) -> RegionTotals:
@@ -157,11 +166,11 @@ class Rollup:
     def totals(self, code: RegionCode | TpsId) -> RegionTotals:
         lvl = code_level(code)
         if lvl is Level.TPS:
-            return self._read(code, self.rows[self._tps_row(TpsId(code))])
+            return self._read(code, self.rows[:, self._tps_row(TpsId(code))])
         at = self.index.position[lvl].get(RegionCode(code))
         if at is None:
             raise KeyError(f"wilayah tidak dikenal: {code!r}")
-        return self._read(code, self.levels[lvl][at])
+        return self._read(code, self.levels[lvl][:, at])
 
     def children(self, code: RegionCode) -> list[RegionTotals]:
         """Totals of each region directly below `code` (a desa's children are its TPS)."""
@@ -170,11 +179,11 @@ class Rollup:
             key = int(undotted(code))
             lo, hi = (int(i) for i in np.searchsorted(self.tps, [key * 1000, key * 1000 + 1000]))
             ids = self.tps[lo:hi].tolist()
-            return [self._read(TpsId(f"{t:013d}"), self.rows[lo + i]) for i, t in enumerate(ids)]
+            return [self._read(TpsId(f"{t:013d}"), self.rows[:, lo + i]) for i, t in enumerate(ids)]
         below = self.index.codes[lvl + 1]
         prefix = "" if code == NASIONAL else code + "."
         lo, hi = bisect_left(below, prefix), bisect_right(below, prefix + "\uffff") if prefix else len(below)
-        return [self._read(c, self.levels[lvl + 1][lo + i]) for i, c in enumerate(below[lo:hi])]
+        return [self._read(c, self.levels[lvl + 1][:, lo + i]) for i, c in enumerate(below[lo:hi])]
 
     def _tps_row(self, tps: TpsId) -> int:
         at = int(np.searchsorted(self.tps, int(tps)))
@@ -199,8 +208,8 @@ class Rollup:
         """Replace one TPS's sheet: add the change of its row to the desa and every level above."""
         at = self._tps_row(sheet.tps)
         new = self.row_of(sheet)
-        delta = new - self.rows[at]
-        self.rows[at] = new
+        delta = new - self.rows[:, at]
+        self.rows[:, at] = new
         d = int(self.desa[at])
         for lvl in _LEVELS:
-            self.levels[lvl][int(self.index.up[lvl][d])] += delta
+            self.levels[lvl][:, int(self.index.up[lvl][d])] += delta
