@@ -13,6 +13,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# Groups, by owner: regions/election (foundation), forms (corpus), ocr, service (intake).
-for _module in ("regions", "election", "forms", "ocr", "service"):
+# Groups: regions/election (foundation), forms (corpus), ocr, service (intake), audit.
+for _module in ("regions", "election", "forms", "ocr", "service", "audit"):
     importlib.import_module(f"tally.cli.{_module}").register(app)
