@@ -18,7 +18,7 @@ from tally.db.sheets import SheetRow
 from tally.election.engine import judge
 from tally.election.flagstore import key_recap, load_flags
 from tally.election.recap import recap
-from tally.election.store import load_sheets
+from tally.election.store import load_sheets, load_tps, region_tree
 
 PPWP = builtin_contest("ppwp-2024")
 KEC = RegionCode("32.77.01")  # Cimahi Selatan: 5 kelurahan
@@ -35,13 +35,17 @@ def test_synth_reconcile_recap_equals_the_pure_roll_up(db_url: str, engine: Engi
     run(db_url, *SYNTH)
     printed = run(db_url, "reconcile", "--scope", "32.77.01", "--export", str(tmp_path / "flags.csv"))
     with engine.connect() as conn:
-        verdict = judge(PPWP, load_sheets(conn, PPWP.id, KEC))
+        expected = [t.id for t in load_tps(conn, KEC)]
+        pure = judge(PPWP, region_tree(conn, KEC), load_sheets(conn, PPWP.id, KEC), expected).report.rollup
         got = recap(conn, PPWP, KEC)
         stored = load_flags(conn, PPWP.id, KEC)
-    counted = [s for s in verdict.current if s.tps in verdict.counted]
-    assert got.total.votes == tuple(sum(s.values[f] or 0 for s in counted) for f in PPWP.paslon_fields)
-    assert got.total.tps_counted == len(counted) and got.total.tps_expected == len(verdict.current)
-    assert got.flags + got.outliers == len(stored) == len(verdict.flags) > 0
+    for ours, theirs in [(got.total, pure.totals(KEC)), *zip(got.children, pure.children(KEC), strict=True)]:
+        assert ours.votes == theirs.votes and ours.suara_sah == theirs.suara_sah
+        assert ours.suara_tidak_sah == theirs.suara_tidak_sah
+        assert (ours.tps_expected, ours.tps_counted) == (theirs.tps_expected, theirs.tps_counted)
+        assert ours.tps_pending == theirs.tps_pending + theirs.tps_flagged  # not counted, awaiting review
+    assert (got.flags, got.outliers) == (pure.totals(KEC).flags, pure.totals(KEC).outliers)
+    assert got.flags + got.outliers == len(stored) > 0
     assert {f.rule for f in stored} >= {Rule.VOTES}
     vote = next(f for f in stored if f.rule is Rule.VOTES)
     assert vote.expected is not None and vote.actual is not None and vote.expected != vote.actual

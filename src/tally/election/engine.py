@@ -1,8 +1,8 @@
 """The seam between storage and the pure engine: layout, synthesis and judgement of one scope.
 
-`judge` calls `reconcile.rules.check_sheet` and `reconcile.outliers.sheet_outliers`. `reconcile.synth` had not
-landed when this was written, so `layout` and `synthesize` are a minimal stand-in with the same inputs and
-outputs: the TPS layout of DOMAIN.md (voters ≈ 0.72 × population per kab/kota, spread over its desa,
+`judge` is `reconcile.report.reconcile` (consensus per TPS, rules, outliers, roll-up). `reconcile.synth` had
+not landed when this was written, so `layout` and `synthesize` are a minimal stand-in with the same inputs
+and outputs: the TPS layout of DOMAIN.md (voters ≈ 0.72 × population per kab/kota, spread over its desa,
 TPS = ceil(voters / max DPT)) and consistent sheets with a share of the 2024 error kinds. Replacing their
 bodies with calls into `reconcile.synth` changes nothing else in `tally`.
 """
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from reconcile.contest import Contest
 from reconcile.flags import Flag
 from reconcile.ids import Level, RegionCode, SheetId, TpsId, tps_id
-from reconcile.outliers import sheet_outliers
-from reconcile.rules import check_sheet, pending_fields
+from reconcile.regions import RegionTree
+from reconcile.report import Report, reconcile
 from reconcile.sheet import Source, TallySheet
 from tally.election.store import Tps
 from tally.regions import Region, kabkota_of
@@ -78,29 +78,20 @@ def _inject(
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    current: list[TallySheet]  # the sheet that counts for each TPS
-    counted: set[TpsId]  # TPS in the totals: complete (every page, every field) and without an error flag
-    flags: list[Flag]
+    current: list[TallySheet]  # the settled sheet of each TPS (`reconcile.compare.consensus`)
+    counted: set[TpsId]  # TPS in the totals: complete and without an error flag
+    flags: list[Flag]  # upload conflicts, rule breaks and outliers
+    report: Report
 
 
-def judge(contest: Contest, sheets: Iterable[TallySheet]) -> Verdict:
-    """Pick each TPS's current sheet (a correction, else the highest version) and check it."""
-    best: dict[TpsId, TallySheet] = {}
-    for s in sheets:
-        key = (s.source is Source.CORRECTION, s.version, s.id)
-        held = best.get(s.tps)
-        if held is None or key > (held.source is Source.CORRECTION, held.version, held.id):
-            best[s.tps] = s
-    current = [best[t] for t in sorted(best)]
-    flags: list[Flag] = []
-    counted: set[TpsId] = set()
-    for s in current:
-        errors = check_sheet(s, contest)
-        flags.extend(errors)
-        flags.extend(sheet_outliers(s, contest))
-        if not errors and not pending_fields(s, contest):
-            counted.add(s.tps)
-    return Verdict(current, counted, flags)
+def judge(
+    contest: Contest, tree: RegionTree, sheets: Iterable[TallySheet], expected: Iterable[TpsId] = ()
+) -> Verdict:
+    """Settle, check and roll up with `reconcile.report.reconcile`; keep what storage needs."""
+    report = reconcile(tree, sheets, contest, expected=expected)
+    current = [report.current[t] for t in sorted(report.current)]
+    counted = {s.tps for s in current if report.rollup.totals(s.tps).tps_counted}
+    return Verdict(current, counted, list(report.flags), report)
 
 
 def consistent_values(contest: Contest, dpt: int, rng: random.Random) -> dict[str, int]:

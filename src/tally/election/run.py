@@ -20,7 +20,7 @@ from tally.election.engine import judge, layout, synthesize
 from tally.election.flagstore import add_flags
 from tally.election.recap import recap
 from tally.election.service import store_reconciliation, store_synth
-from tally.election.store import load_sheets
+from tally.election.store import load_sheets, load_tps, region_tree
 from tally.regions import Region, kabkota_of, load_regions, within
 
 Progress = Callable[[int, int], None]  # (done, total) kab/kota
@@ -86,7 +86,9 @@ def reconcile_scope(
     for i, kab in enumerate(chunks):
         part = scope if level(scope) > Level.KABKOTA else kab
         with engine.begin() as conn:
-            verdict = judge(contest, load_sheets(conn, contest.id, part))
+            tree = region_tree(conn, part)
+            expected = [t.id for t in load_tps(conn, part)]
+            verdict = judge(contest, tree, load_sheets(conn, contest.id, part), expected)
             store_reconciliation(conn, contest, part, verdict.current, verdict.counted, verdict.flags)
         flags.extend(verdict.flags)
         if progress:

@@ -14,11 +14,12 @@ from enum import StrEnum
 from sqlalchemy import Connection, Table, bindparam, delete, select, update
 
 from reconcile.contest import Contest
-from reconcile.ids import RegionCode, SheetId, TpsId, parent, tps_number
+from reconcile.ids import NASIONAL, RegionCode, SheetId, TpsId, ancestors, parent, tps_number
+from reconcile.regions import RegionTree
 from reconcile.sheet import Source, TallySheet
 from tally.db.bulk import insert_rows
 from tally.db.flags import FlagRow
-from tally.db.regions import TpsRow
+from tally.db.regions import RegionRow, TpsRow
 from tally.db.results import TpsResultRow
 from tally.db.sheets import ContestRow, SheetRow, SheetValueRow
 from tally.election.scope import in_region
@@ -156,3 +157,14 @@ def _sheet(
 def load_tps(conn: Connection, scope: RegionCode) -> list[Tps]:
     rows = conn.execute(select(TpsRow.id, TpsRow.dpt).where(in_region(TpsRow.id, scope)).order_by(TpsRow.id))
     return [Tps(TpsId(i), d) for i, d in rows]
+
+
+def region_tree(conn: Connection, scope: RegionCode) -> RegionTree:
+    """The stored regions of `scope` with their ancestors, as the engine's `RegionTree`."""
+    stmt = select(RegionRow.code, RegionRow.name)
+    if scope != NASIONAL:
+        ups = [a for a in ancestors(scope) if a != NASIONAL]
+        stmt = stmt.where(
+            (RegionRow.code == scope) | RegionRow.code.startswith(scope + ".") | RegionRow.code.in_(ups)
+        )
+    return RegionTree.from_rows((c, n) for c, n in conn.execute(stmt))
