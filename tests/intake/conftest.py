@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,8 +30,10 @@ TPS_A, TPS_A2, TPS_B = "3173041007001", "3173041007002", "3173041008001"
 PASSWORD = "kata-sandi-yang-panjang"
 
 
-def jpeg(width: int = 1200, height: int = 1600, seed: int = 0, orientation: int = 1, quality: int = 85) -> bytes:
-    """A real JPEG with noisy content (so it compresses like a photo), optionally with an EXIF orientation."""
+def jpeg(
+    width: int = 1200, height: int = 1600, seed: int = 0, orientation: int = 1, quality: int = 85
+) -> bytes:
+    """A real JPEG with noisy content (compresses like a photo), optionally with an EXIF orientation."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
@@ -119,16 +122,23 @@ class Client:
         return self.request("PUT", url, **kw)
 
 
-@pytest.fixture
-def intake(settings: Settings) -> Iterator[Intake]:
-    seed_regions(settings.database_url)
-    settings = settings.model_copy(update={"ocr_reader": "none", "embedded_workers": 0})
+@contextmanager
+def running(settings: Settings) -> Iterator[Intake]:
+    """The app on `settings` (no embedded workers: tests drive workers themselves), with a client."""
+    settings = settings.model_copy(update={"embedded_workers": 0})
     app = create_app(settings, workers=0)
     with start_blocking_portal() as portal:
         client = Client(app, portal)
         yield Intake(client, settings)
         portal.call(client.http.aclose)
     app.state.services.engine.dispose()
+
+
+@pytest.fixture
+def intake(settings: Settings) -> Iterator[Intake]:
+    seed_regions(settings.database_url)
+    with running(settings.model_copy(update={"ocr_reader": "none"})) as it:
+        yield it
 
 
 def now() -> datetime:

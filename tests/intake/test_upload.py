@@ -14,10 +14,21 @@ from intake.conftest import TPS_A, Intake, jpeg, sha
 URL = "/api/v1/tps/{tps}/pages/{page}/photos/{sha}"
 
 
-def put(intake: Intake, headers: dict[str, str], data: bytes, tps: str = TPS_A, page: int = 1,
-        digest: str | None = None, **kw: object):  # type: ignore[no-untyped-def]
-    return intake.client.put(URL.format(tps=tps, page=page, sha=digest or sha(data)), content=data,
-                             headers={**headers, "Content-Type": "image/jpeg"}, **kw)
+def put(
+    intake: Intake,
+    headers: dict[str, str],
+    data: bytes,
+    tps: str = TPS_A,
+    page: int = 1,
+    digest: str | None = None,
+    **kw: object,
+):  # type: ignore[no-untyped-def]
+    return intake.client.put(
+        URL.format(tps=tps, page=page, sha=digest or sha(data)),
+        content=data,
+        headers={**headers, "Content-Type": "image/jpeg"},
+        **kw,
+    )
 
 
 def test_accepted_photo_is_stored_and_answered_202_with_a_status_url(intake: Intake) -> None:
@@ -114,7 +125,8 @@ def test_a_60_mb_body_is_refused_413_whether_declared_or_streamed(intake: Intake
             yield big[i : i + (1 << 20)]
 
     streamed = intake.client.put(
-        URL.format(tps=TPS_A, page=1, sha=sha(big)), content=chunks(),
+        URL.format(tps=TPS_A, page=1, sha=sha(big)),
+        content=chunks(),
         headers={**who, "Content-Type": "image/jpeg"},
     )
     assert streamed.status_code == 413

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from reconcile.ids import RegionCode, undotted
@@ -117,7 +117,7 @@ def pending(s: Session, region: RegionCode) -> list[dict[str, Any]]:
             select(TpsRow.desa, func.count()).where(_prefix_range(TpsRow.id, region)).group_by(TpsRow.desa)
         ).all()
     )
-    desa_of = func.substr(PhotoRow.tps_id, 1, 10)
+    desa_of = func.substr(PhotoRow.tps_id, literal_column("1"), literal_column("10"))
 
     def n(status: str) -> Any:
         return func.sum(case((PhotoRow.status == status, 1), else_=0))
@@ -135,14 +135,18 @@ def pending(s: Session, region: RegionCode) -> list[dict[str, Any]]:
         .group_by(desa_of)
     ).all()
     by_desa = {r[0]: r[1:] for r in photo_rows}
+    # Literal arguments: PostgreSQL matches a GROUP BY expression to the SELECT list by its text.
+    flag_desa = func.substr(FlagRow.area, literal_column("1"), literal_column("10"))
     flag_rows: dict[str, int] = dict(
         s.execute(
-            select(func.substr(FlagRow.area, 1, 10), func.count())
+            select(flag_desa, func.count())
             .where(_prefix_range(FlagRow.area, region), FlagRow.severity == "error")
-            .group_by(func.substr(FlagRow.area, 1, 10))
+            .group_by(flag_desa)
         ).all()
     )
-    names = dict(s.execute(select(RegionRow.code, RegionRow.name).where(RegionRow.code.in_(tps_counts))))
+    names = dict(
+        s.execute(select(RegionRow.code, RegionRow.name).where(RegionRow.code.in_(tps_counts))).all()
+    )
     out = []
     for desa, expected in sorted(tps_counts.items()):
         key = undotted(RegionCode(desa))

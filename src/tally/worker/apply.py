@@ -101,7 +101,7 @@ def _store_sheet(
         )
         .order_by(ReadingRow.created_at, ReadingRow.id)
     )
-    earlier = dict(s.execute(newest))
+    earlier = dict(s.execute(newest).all())
     for page, body in sorted(earlier.items()):
         if page != reading.page:
             _merge(values, pages, Reading.from_json(json.loads(body)))
@@ -143,7 +143,7 @@ def _store_sheet(
                 area=flag.region.replace(".", ""),
                 sheet_id=sheet_id,
                 rule=flag.rule.value,
-                fields=",".join(flag.fields),
+                fields=_joined(flag.fields),
                 expected=flag.expected,
                 actual=flag.actual,
                 hint=flag.hint,
@@ -173,5 +173,11 @@ def check(contest: Contest, sheet: TallySheet) -> list[Flag]:
         rules = importlib.import_module("reconcile.rules")
     except ModuleNotFoundError:
         return []
-    found: list[Flag] = list(rules.check_sheet(contest, sheet))
+    found: list[Flag] = list(rules.check_sheet(sheet, contest))
     return found
+
+
+def _joined(fields: tuple[str, ...], limit: int = 400) -> str:
+    """`flag.fields` is VARCHAR(400); a missing-page flag names every field of the page, so cut it there."""
+    text = ",".join(fields)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
