@@ -15,7 +15,11 @@ from tally.api import errors
 from tally.api.deps import Services
 from tally.api.idempotency import Idempotency
 from tally.api.metrics import Metrics
-from tally.api.routes import auth, health, photos, regions, tps
+from tally.api.routes.auth import router as auth_routes
+from tally.api.routes.health import router as health_routes
+from tally.api.routes.photos import router as photo_routes
+from tally.api.routes.regions import router as region_routes
+from tally.api.routes.tps import router as tps_routes
 from tally.auth.ratelimit import TokenBucket
 from tally.db.base import make_engine, session_factory
 from tally.photos.store import PhotoStore
@@ -93,7 +97,7 @@ def create_app(settings: Settings, *, workers: int | None = None) -> FastAPI:
     app = FastAPI(title="Tally intake", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.services = services
     errors.install(app)
-    app.include_router(health.router)
-    for module in (auth, photos, tps, regions):
-        app.include_router(module.router, prefix="/api/v1")
+    app.include_router(health_routes)
+    for routes in (auth_routes, photo_routes, tps_routes, region_routes):
+        app.include_router(routes, prefix="/api/v1")
     return app
