@@ -1,0 +1,99 @@
+"""Digit-box recognizer on held-out handwriting: accuracy per source, ms per box, Tesseract beside it.
+
+    python bench/digits.py [--n 5000] [--seed 7] [--tesseract 400]
+
+Boxes are rendered from the TEST split only (MNIST's last 10% and the TEST font families), through the same
+box-crop photography as training. Timing is one thread (onnxruntime and OpenCV), preprocessing included.
+Tesseract reads a subset (it takes ~0.1 s a box) with `--psm 10` and a digit whitelist; an empty answer
+counts as "X/blank".
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections import defaultdict
+
+import cv2
+import numpy as np
+import pytesseract
+from rich.console import Console
+from rich.table import Table
+
+from ocr.corpus.handwriting import Handwriting, Split
+from ocr.digits import BLANK, DigitClassifier
+from ocr.digits.boxes import BoxSample, label_plan, render_box
+
+TESS = "--psm 10 -c tessedit_char_whitelist=0123456789"
+
+
+def tesseract(crop: np.ndarray) -> int:
+    text = pytesseract.image_to_string(crop, config=TESS).strip()
+    return int(text[0]) if text[:1].isdigit() else BLANK
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=5000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--tesseract", type=int, default=400, help="boxes also read by Tesseract")
+    a = ap.parse_args()
+    cv2.setNumThreads(1)
+    hand = Handwriting(Split.TEST)
+    rng = np.random.default_rng(a.seed)
+    boxes: list[BoxSample] = []
+    for label in label_plan(rng, a.n):
+        # half the digits from fonts, so each TEST family is well sampled
+        if label < 10 and rng.random() < 0.5:
+            source = f"font:{hand.families[int(rng.integers(len(hand.families)))]}"
+            boxes.append(render_box(hand, rng, int(label), source))
+        else:
+            boxes.append(render_box(hand, rng, int(label), "mnist" if label < 10 else None))
+    model = DigitClassifier.load()
+    crops = [b.crop for b in boxes]
+    model.predict(crops[:64])  # warm up
+    per_box = []
+    for i in range(0, len(crops), 64):
+        t = time.perf_counter()
+        model.predict(crops[i : i + 64])
+        per_box.append((time.perf_counter() - t) * 1000 / len(crops[i : i + 64]))
+    single = []
+    for c in crops[:300]:
+        t = time.perf_counter()
+        model.predict([c])
+        single.append((time.perf_counter() - t) * 1000)
+    pred = model.predict(crops).argmax(1)
+    truth = np.array([min(b.label, BLANK) for b in boxes])
+
+    k = min(a.tesseract, len(boxes))
+    t = time.perf_counter()
+    tess = np.array([tesseract(c) for c in crops[:k]])
+    tess_ms = (time.perf_counter() - t) * 1000 / max(k, 1)
+
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, b in enumerate(boxes):
+        groups["X" if b.source == "synthetic-x" else "empty" if b.source == "none" else b.source].append(i)
+    table = Table(title=f"Digit boxes, TEST split, seed {a.seed} ({model.version})")
+    for col in ("source", "boxes", "CNN accuracy", "Tesseract boxes", "Tesseract accuracy"):
+        table.add_column(col, justify="left" if col == "source" else "right")
+
+    def row(name: str, idx: list[int]) -> None:
+        ix = np.array(idx)
+        tx = ix[ix < k]
+        cnn = float((pred[ix] == truth[ix]).mean())
+        ts = f"{float((tess[tx] == truth[tx]).mean()):.3f}" if len(tx) else "—"
+        table.add_row(name, str(len(ix)), f"{cnn:.4f}", str(len(tx)), ts)
+
+    for name in sorted(groups):
+        row(name, groups[name])
+    row("all digits", [i for i, b in enumerate(boxes) if b.label < 10])
+    row("all boxes", list(range(len(boxes))))
+    Console().print(table)
+    print(f"CNN ms per box (batches of 64, one thread, preprocessing included): median "
+          f"{statistics.median(per_box):.3f}; one box per call: median {statistics.median(single):.3f}")
+    print(f"Tesseract ms per box: {tess_ms:.1f}")
+
+
+if __name__ == "__main__":
+    main()

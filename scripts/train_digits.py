@@ -1,0 +1,191 @@
+"""Train the 11-class digit-box recognizer (0–9, X/blank) and write the ONNX model and its metadata.
+
+    pip install -e '.[train]'          # torch==2.13.0 (local CPU wheel) and onnx
+    python scripts/train_digits.py     # ~10 min on 2 cores; writes src/ocr/digits/model/digits.{onnx,json}
+
+Reproducible: every box crop is rendered from a fixed seed (TRAIN handwriting for training, VALIDATION for
+picking the epoch and fitting the temperature, TEST only for the score written into the metadata), torch
+is seeded and runs deterministic single-process CPU kernels. The model has 12 outputs (0–9, X, empty); the
+runtime merges X and empty into the 11th class and keeps them apart in `predict_marks`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import multiprocessing as mp
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from ocr.corpus.handwriting import FAMILIES, MNIST_BOUNDS, Handwriting, Split
+from ocr.digits.boxes import label_plan, render_box
+from ocr.digits.preprocess import SIZE, preprocess
+
+OUT = Path(__file__).resolve().parents[1] / "src" / "ocr" / "digits" / "model"
+CACHE = Path("/tmp/tally-digit-boxes")
+CHUNK = 1000
+Boxes = tuple[np.ndarray, np.ndarray, list[str]]  # preprocessed crops ×255, labels, sources
+
+
+def _chunk(args: tuple[str, int, int, float]) -> Boxes:
+    split, seed, n, font_share = args
+    hand = Handwriting(Split(split), font_share=font_share)
+    rng = np.random.default_rng(seed)
+    xs, ys, srcs = np.zeros((n, SIZE, SIZE), np.uint8), np.zeros(n, np.int64), []
+    for i, label in enumerate(label_plan(rng, n)):
+        b = render_box(hand, rng, int(label))
+        xs[i] = np.round(preprocess(b.crop) * 255)
+        ys[i] = label
+        srcs.append(b.source)
+    return xs, ys, srcs
+
+
+def boxes(split: Split, seed: int, n: int, font_share: float = 0.35) -> Boxes:
+    """`n` preprocessed box crops of `split`, rendered in chunks of CHUNK from seeds seed*1000+k (cached)."""
+    path = CACHE / f"{split}-{seed}-{n}-{font_share}.npz"
+    if path.exists():
+        z = np.load(path)
+        return z["x"], z["y"], list(z["src"])
+    chunks = range(-(-n // CHUNK))
+    jobs = [(str(split), seed * 1000 + k, min(CHUNK, n - k * CHUNK), font_share) for k in chunks]
+    with mp.get_context("fork").Pool(2) as pool:
+        parts = pool.map(_chunk, jobs)
+    x = np.concatenate([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    src = [s for p in parts for s in p[2]]
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.savez(path, x=x, y=y, src=np.array(src))
+    return x, y, src
+
+
+def net() -> nn.Module:
+    def block(i: int, o: int) -> list[nn.Module]:
+        return [nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU()]
+
+    return nn.Sequential(
+        *block(1, 16), nn.MaxPool2d(2),  # 16×16
+        *block(16, 32), nn.MaxPool2d(2),  # 8×8
+        *block(32, 64), *block(64, 64), nn.MaxPool2d(2),  # 4×4
+        *block(64, 128), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+        nn.Dropout(0.2), nn.Linear(128, 12),
+    )
+
+
+def tensor(x: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(x.astype(np.float32) / 255.0).unsqueeze(1)
+
+
+def logits_of(model: nn.Module, x: np.ndarray) -> np.ndarray:
+    model.eval()
+    with torch.no_grad():
+        return torch.cat([model(tensor(x[i : i + 1024])) for i in range(0, len(x), 1024)]).numpy()
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """The T minimising validation NLL of softmax(logits / T) (a 1-D search is enough)."""
+    def nll(t: float) -> float:
+        z = logits / t
+        z = z - z.max(1, keepdims=True)
+        return float(-(z[np.arange(len(y)), y] - np.log(np.exp(z).sum(1))).mean())
+
+    grid = np.exp(np.linspace(np.log(0.3), np.log(5), 200))
+    return float(grid[int(np.argmin([nll(t) for t in grid]))])
+
+
+def merged_accuracy(logits: np.ndarray, y: np.ndarray) -> float:
+    """Accuracy on the 11 classes the runtime reports (X and empty are one class)."""
+    p = np.minimum(logits.argmax(1), 10)
+    return float((p == np.minimum(y, 10)).mean())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seed", type=int, default=20240214)
+    ap.add_argument("--train", type=int, default=30_000)
+    ap.add_argument("--val", type=int, default=5_000)
+    ap.add_argument("--test", type=int, default=5_000)
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--out", type=Path, default=OUT)
+    a = ap.parse_args()
+    torch.manual_seed(a.seed)
+    torch.set_num_threads(1)  # on a shared 2-core machine one thread is 3× faster than two fighting
+    torch.use_deterministic_algorithms(True)
+    t0 = time.time()
+    xtr, ytr, _ = boxes(Split.TRAIN, a.seed, a.train)
+    xva, yva, _ = boxes(Split.VALIDATION, a.seed + 1, a.val)
+    print(f"rendered {len(xtr)} train / {len(xva)} validation boxes in {time.time() - t0:.0f} s", flush=True)
+
+    model = net()
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
+    steps = a.epochs * (-(-len(xtr) // 128))
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps, pct_start=0.2)
+    loss_fn = nn.CrossEntropyLoss()
+    gen = torch.Generator().manual_seed(a.seed)
+    xt, yt = tensor(xtr), torch.from_numpy(ytr)
+    best, best_state = -1.0, None
+    for epoch in range(a.epochs):
+        model.train()
+        perm = torch.randperm(len(xt), generator=gen)
+        for i in range(0, len(perm), 128):
+            idx = perm[i : i + 128]
+            xb = xt[idx]
+            # shift by up to 2 px: the cut is never centred the same way twice
+            dx, dy = (int(v) for v in torch.randint(-2, 3, (2,), generator=gen))
+            xb = torch.roll(xb, (dy, dx), (2, 3))
+            opt.zero_grad()
+            loss = loss_fn(model(xb), yt[idx])
+            loss.backward()
+            opt.step()
+            sched.step()
+        acc = merged_accuracy(logits_of(model, xva), yva)
+        took = time.time() - t0
+        print(f"epoch {epoch + 1}: loss {loss.item():.3f} validation {acc:.4f} ({took:.0f} s)", flush=True)
+        if acc >= best:
+            best, best_state = acc, {k: v.clone() for k, v in model.state_dict().items()}
+    assert best_state is not None
+    model.load_state_dict(best_state)
+    model.eval()
+    temperature = fit_temperature(logits_of(model, xva), yva)
+
+    a.out.mkdir(parents=True, exist_ok=True)
+    onnx_path = a.out / "digits.onnx"
+    torch.onnx.export(model, (torch.zeros(1, 1, SIZE, SIZE),), str(onnx_path), input_names=["crops"],
+                      output_names=["logits"], dynamic_axes={"crops": {0: "n"}, "logits": {0: "n"}},
+                      opset_version=17, dynamo=False)
+    xte, yte, src = boxes(Split.TEST, a.seed + 2, a.test)
+    lte = logits_of(model, xte)
+    digits = yte < 10
+    meta = {
+        "classes": [str(d) for d in range(10)] + ["X", "empty"],
+        "merged_class": "X/blank (outputs 10 and 11 summed)",
+        "input": {"size": SIZE, "preprocess": "ocr.digits.preprocess.preprocess"},
+        "temperature": round(temperature, 4),
+        "sha256": hashlib.sha256(onnx_path.read_bytes()).hexdigest(),
+        "seed": a.seed,
+        "epochs": a.epochs,
+        "boxes": {"train": a.train, "validation": a.val, "test": a.test},
+        "split": {
+            "mnist_fractions": {str(s): list(v) for s, v in MNIST_BOUNDS.items()},
+            "font_families": {str(s): sorted(f for f, v in FAMILIES.items() if v[0] == s) for s in Split},
+        },
+        "validation_accuracy": round(best, 5),
+        "test_accuracy": round(merged_accuracy(lte, yte), 5),
+        "test_digit_accuracy": round(float((lte[digits].argmax(1) == yte[digits]).mean()), 5),
+        "test_accuracy_by_source": {
+            s: round(merged_accuracy(lte[m], yte[m]), 5)
+            for s in sorted(set(src)) if (m := np.array([x == s for x in src])).sum() > 0
+        },
+        "train_seconds": round(time.time() - t0),
+        "torch": torch.__version__,
+    }
+    (a.out / "digits.json").write_text(json.dumps(meta, indent=2) + "\n")
+    print(json.dumps(meta, indent=2))
+
+
+if __name__ == "__main__":
+    main()
