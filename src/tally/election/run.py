@@ -16,14 +16,14 @@ from reconcile.flags import Flag, Rule
 from reconcile.ids import NASIONAL, Level, RegionCode, level, undotted
 from tally.db.flags import FlagRow
 from tally.db.recaps import KeyedRecapRow
-from tally.election.engine import judge, layout, synthesize
+from tally.election.engine import judge, synth_tables
 from tally.election.flagstore import add_flags
 from tally.election.recap import recap
 from tally.election.service import store_reconciliation, store_synth
 from tally.election.store import load_sheets, load_tps, region_tree
 from tally.regions import Region, kabkota_of, load_regions, within
 
-Progress = Callable[[int, int], None]  # (done, total) kab/kota
+Progress = Callable[[int, int], None]  # (done, total): TPS for synth, kab/kota for reconcile
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,25 +51,17 @@ def synth_election(
     seed: int,
     progress: Progress | None = None,
 ) -> Totals:
-    chunks = kabkota_in(regions, scope)
     with engine.begin() as conn:
         load_regions(conn, within(regions, scope) if scope else regions)
     done = Totals()
-    for i, kab in enumerate(chunks):
-        tps = [
-            t for t in layout(within(regions, kab), population, contest) if t.id.startswith(undotted(scope))
-        ]
-        sheets = synthesize(contest, tps, error_share, seed=_seed(seed, kab))
+    chunks = synth_tables(
+        regions, population, contest, scope, error_share=error_share, seed=seed, progress=progress
+    )
+    for kab, tps, sheets in chunks:
         with engine.begin() as conn:
             stored = store_synth(conn, contest, scope if level(scope) > Level.KABKOTA else kab, tps, sheets)
         done = Totals(done.tps + stored.tps, done.sheets + stored.sheets)
-        if progress:
-            progress(i + 1, len(chunks))
     return done
-
-
-def _seed(seed: int, kab: RegionCode) -> int:
-    return seed * 100_000 + int(undotted(kab))  # stable across runs (unlike hash())
 
 
 def reconcile_scope(
