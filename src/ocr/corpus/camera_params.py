@@ -34,7 +34,7 @@ RANGES: dict[str, tuple[tuple[float, float], ...]] = {
     "vignette": ((0.05, 0.2), (0.15, 0.35), (0.25, 0.45)),
     "shadow": ((0.15, 0.3), (0.25, 0.5), (0.4, 0.65)),
     "glare": ((0.15, 0.3), (0.25, 0.5), (0.4, 0.7)),
-    "electrons": ((1500.0, 4000.0), (250.0, 700.0), (80.0, 250.0)),
+    "electrons": ((3000.0, 8000.0), (700.0, 2000.0), (250.0, 700.0)),  # after the phone's denoiser
     "quality": ((85, 92), (72, 90), (60, 80)),
 }
 P = {"shadow": (0.15, 0.5, 0.85), "glare": (0.1, 0.35, 0.6), "fold": (0.3, 0.6, 0.85),
@@ -259,7 +259,7 @@ def _break(d: Draw, p: dict[str, Any], reason: str, mm: float) -> None:
             p["motion_px"] = round(d.u(8.0, 16.0) * ppm, 2)
             p["defocus_px"] = round(d.u(0.4, 0.8) * ppm, 3)
     elif reason == "dark":
-        p.update(exposure=d.u(0.015, 0.04), electrons=d.u(15, 40, 1), glare=None)
+        p.update(exposure=d.u(0.015, 0.04), electrons=d.u(40, 100, 1), glare=None)
     elif reason == "overexposed":
         p.update(exposure=d.u(3.0, 6.0), haze=d.u(0.35, 0.55), vignette=d.u(0.0, 0.1), shadow=None)
     elif reason == "glare":
