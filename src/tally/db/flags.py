@@ -27,7 +27,7 @@ class FlagRow(Base):
     area: Mapped[str] = mapped_column(CODE)  # subject without dots
     sheet_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("sheet.id", ondelete="CASCADE"))
     rule: Mapped[str] = mapped_column(String(24))
-    fields: Mapped[str] = mapped_column(String(400))  # comma-separated field names
+    fields: Mapped[str] = mapped_column(Text)  # comma-separated field names (a missing page names them all)
     expected: Mapped[int | None] = mapped_column(BigInteger)  # recap totals can pass 2^31 nationally
     actual: Mapped[int | None] = mapped_column(BigInteger)
     hint: Mapped[str] = mapped_column(Text)

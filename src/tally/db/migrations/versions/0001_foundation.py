@@ -122,7 +122,7 @@ def upgrade() -> None:
         sa.Column("area", CODE, nullable=False),
         sa.Column("sheet_id", sa.String(64), nullable=True),
         sa.Column("rule", sa.String(24), nullable=False),
-        sa.Column("fields", sa.String(400), nullable=False),
+        sa.Column("fields", sa.Text(), nullable=False),
         sa.Column("expected", sa.BigInteger(), nullable=True),
         sa.Column("actual", sa.BigInteger(), nullable=True),
         sa.Column("hint", sa.Text(), nullable=False),
