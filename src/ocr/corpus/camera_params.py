@@ -259,7 +259,7 @@ def _break(d: Draw, p: dict[str, Any], reason: str, mm: float) -> None:
             p["motion_px"] = round(d.u(8.0, 16.0) * ppm, 2)
             p["defocus_px"] = round(d.u(0.4, 0.8) * ppm, 3)
     elif reason == "dark":
-        p.update(exposure=d.u(0.015, 0.04), electrons=d.u(40, 100, 1), glare=None)
+        p.update(exposure=d.u(0.008, 0.025), electrons=d.u(40, 100, 1), glare=None)
     elif reason == "overexposed":
         p.update(exposure=d.u(3.0, 6.0), haze=d.u(0.35, 0.55), vignette=d.u(0.0, 0.1), shadow=None)
     elif reason == "glare":
