@@ -7,6 +7,7 @@ Bounded: a fixed number of uploads per backend; the server and the temporary Pos
 afterwards. The client runs on the same 2 cores as the server, so the figures are a floor.
 """
 
+# ruff: noqa: E402  (the path fix below must run before the imports)
 from __future__ import annotations
 
 import sys

@@ -9,8 +9,8 @@
 4. the EXIF orientation tag (PIL reads headers only), recorded so the worker turns the image upright once.
 
 A full decode is NOT done here: on a 2-core machine it costs ~35 ms per 3 MP photo, which alone would cap
-intake below 60 uploads/s. The worker decodes every photo anyway; a well-framed photo with corrupt pixels is refused
-there, with a reason for the officer (status `rejected`).
+intake below 60 uploads/s. The worker decodes every photo anyway; a well-framed photo with corrupt pixels is
+refused there, with a reason for the officer (status `rejected`).
 """
 
 from __future__ import annotations
