@@ -6,6 +6,7 @@ split, the camera's own draws. So the same seed gives the same bytes whatever th
 
 from __future__ import annotations
 
+import io
 import json
 import multiprocessing as mp
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from ocr.corpus.officer import fill_page
 from ocr.corpus.regions import Regions
@@ -38,6 +40,7 @@ class Job:
     kind: str | None = None
     slip_rate: float = 0.1
     tps_index: int = -1  # jobs with the same tps_index are pages of one TPS (one sheet); -1: its own
+    max_side: int = 0  # shrink the photo to this long side (small committed samples); 0: as made
 
 
 @dataclass(frozen=True)
@@ -95,9 +98,32 @@ def make_one(job: Job) -> Sample:
     quads = {k: np.array(r.corners(), dtype=np.float64) * PX_PER_MM for k, r in spec.boxes().items()}
     photo = photograph(filled.page_bgr, quads, job.severity, rng)
     name = f"{spec_slug(job)}-{job.severity}-{job.seed}-{job.index:05d}"
-    t = truth(spec, job, sheet, filled, photo, tps=tps, region=region, broken=broken_checks(contest, sheet))
+    jpeg, scale = shrink(photo.jpeg, job.max_side)
+    t = truth(
+        spec,
+        job,
+        sheet,
+        filled,
+        photo,
+        tps=tps,
+        region=region,
+        broken=broken_checks(contest, sheet),
+        scale=scale,
+    )
     t["photo"] = name + ".jpg"
-    return Sample(name, photo.jpeg, t)
+    return Sample(name, jpeg, t)
+
+
+def shrink(jpeg: bytes, max_side: int) -> tuple[bytes, float]:
+    """The photo scaled down to `max_side` (EXIF kept) and the scale, for small committed samples."""
+    im = Image.open(io.BytesIO(jpeg))
+    s = max_side / max(im.size) if max_side else 1.0
+    if s >= 1.0:
+        return jpeg, 1.0
+    small = im.resize((round(im.width * s), round(im.height * s)), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    small.save(out, format="JPEG", quality=88, exif=im.info.get("exif", b""))
+    return out.getvalue(), s
 
 
 def spec_slug(job: Job) -> str:
@@ -114,8 +140,11 @@ def jobs(
     paslon: int = 0,
     kind: str | None = None,
     slip_rate: float = 0.1,
+    max_side: int = 0,
 ) -> list[Job]:
-    """`n` jobs cycling over pages, then severities (1,000 per page for n = 3,000 and three pages)."""
+    """`n` jobs cycling over pages, then severities (1,000 per page for n = 3,000 and three pages). Each run
+    of consecutive pages is one TPS (one sheet), so page 3's V.A is the sum of page 2's totals across photos.
+    """
     return [
         Job(
             seed,
@@ -126,6 +155,8 @@ def jobs(
             paslon,
             kind,
             slip_rate,
+            tps_index=i // len(pages),
+            max_side=max_side,
         )
         for i in range(n)
     ]

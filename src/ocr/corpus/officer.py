@@ -90,6 +90,11 @@ def _write_kind(f: Filler, n: Any, value: int, kind: str, out: Filled) -> None:
         inkmod.line(f.ink, (x + w * 0.45, y + h * 0.25), (x + w * 0.55, y + h * 0.7), 0.35 * f.ppm, f.rng)
         out.boxes[f"{n.field}/0"]["stray"] = True
     out.slips.append({"kind": kind, "field": n.field, "value": value, "boxes": cells})
+    if n.bubbles:  # the bubbles follow the boxes as written, which is what made the reading plausible
+        out.bubbles[n.field] = [int(c) if c.isdigit() else None for c in cells]
+        for col, c in enumerate(cells):
+            if c.isdigit():
+                f.bubble(n, col, int(c), float(f.rng.uniform(0.6, 1.0)))
     if n.tally:
         out.tally[n.field] = f.tally(n, value)
 

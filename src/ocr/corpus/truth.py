@@ -6,7 +6,7 @@ sheet, true count) and ``page_fields`` (those printed on this page); ``boxes`` (
 tl, tr, br, bl corners in photo px); ``bubbles`` (field → filled digit per column, null = none); ``tally``
 (field → marks per row, equal to the row subtotals written); ``header``; ``slips`` and ``kind`` (officer
 slips and 2024 error kinds); ``broken_checks`` (contest rules the written sheet breaks); ``pen``;
-``severity`` and ``camera`` (the camera's parameters); ``px_per_mm`` of the rendered page.
+``severity`` and ``camera`` (the camera's parameters, before any ``scale`` shrink of the photo).
 """
 
 from __future__ import annotations
@@ -29,11 +29,15 @@ def truth(
     tps: str,
     region: str,
     broken: list[str],
+    scale: float = 1.0,
 ) -> dict[str, Any]:
     boxes: dict[str, Any] = {}
     for key, rec in filled.boxes.items():
         quad = photo.boxes.get(key)
-        boxes[key] = {**rec, "quad": None if quad is None else np.round(np.asarray(quad, float), 2).tolist()}
+        boxes[key] = {
+            **rec,
+            "quad": None if quad is None else np.round(np.asarray(quad, float) * scale, 2).tolist(),
+        }
     return {
         "form": spec.form,
         "contest": spec.contest,
@@ -53,6 +57,7 @@ def truth(
         "pen": filled.pen,
         "severity": job.severity,
         "camera": _plain(photo.params),
+        "scale": scale,  # < 1 when the photo was shrunk after the camera (quads are scaled with it)
         "seed": job.seed,
         "index": job.index,
     }

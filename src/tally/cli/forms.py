@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ocr.corpus.make import SEVERITIES, jobs, run
 from ocr.corpus.officer import KINDS
-from ocr.forms.render import PRINT_PX_PER_MM, render_blank
+from ocr.forms.render import render_blank
 from ocr.forms.spec import load_spec, spec_name
 
 form_app = typer.Typer(help="Formulir C.Hasil: cetak formulir kosong dari spesifikasinya.")
@@ -28,13 +28,14 @@ def render(
     paslon: Annotated[int, typer.Option(help="KWK halaman 2: jumlah paslon (1–6).")] = 0,
     tps: Annotated[str | None, typer.Option(help="Kode TPS 13 digit untuk kode QR.")] = None,
     out: Annotated[Path, typer.Option(help="Folder keluaran.")] = Path("."),
+    dpi: Annotated[int, typer.Option(help="Resolusi PNG.")] = 300,
 ) -> None:
-    """Cetak satu halaman kosong sebagai PNG 300 dpi dan PDF."""
+    """Cetak satu halaman kosong sebagai PNG (300 dpi) dan PDF."""
     spec = load_spec(form, page, paslon or None)
     out.mkdir(parents=True, exist_ok=True)
     stem = spec_name(form, page, paslon or None) + (f"-{tps}" if tps else "")
     png = out / f"{stem}.png"
-    img = render_blank(spec, PRINT_PX_PER_MM, tps=tps or "")
+    img = render_blank(spec, dpi / 25.4, tps=tps or "")
     cv2.imwrite(str(png), img, [cv2.IMWRITE_PNG_COMPRESSION, 9])
     pdf = FPDF(unit="mm", format=spec.size_mm)
     pdf.set_margin(0)
@@ -57,6 +58,7 @@ def make(
     kind: Annotated[str | None, typer.Option(help=f"Jenis kesalahan 2024: {', '.join(KINDS)}.")] = None,
     slips: Annotated[float, typer.Option(help="Peluang tiap jenis kekeliruan petugas per halaman.")] = 0.1,
     workers: Annotated[int, typer.Option(help="Proses (0 = semua inti).")] = 0,
+    max_side: Annotated[int, typer.Option(help="Perkecil foto ke sisi terpanjang ini (0 = asli).")] = 0,
     out: Annotated[Path, typer.Option(help="Folder keluaran.")] = Path("corpus"),
 ) -> None:
     """Buat N foto C.Hasil terisi tulisan tangan, dengan JSON kebenaran di sampingnya."""
@@ -64,7 +66,7 @@ def make(
     bad = [s for s in sev if s not in SEVERITIES]
     if bad or (kind and kind not in KINDS):
         raise typer.BadParameter(f"tidak dikenal: {bad or kind}")
-    job_list = jobs(n, seed, form, page or [1, 2, 3], sev, paslon, kind, slips)
+    job_list = jobs(n, seed, form, page or [1, 2, 3], sev, paslon, kind, slips, max_side)
     started = time.perf_counter()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns) as bar:
