@@ -143,7 +143,7 @@ def _store_sheet(
                 area=flag.region.replace(".", ""),
                 sheet_id=sheet_id,
                 rule=flag.rule.value,
-                fields=_joined(flag.fields),
+                fields=",".join(flag.fields),
                 expected=flag.expected,
                 actual=flag.actual,
                 hint=flag.hint,
@@ -176,8 +176,3 @@ def check(contest: Contest, sheet: TallySheet) -> list[Flag]:
     found: list[Flag] = list(rules.check_sheet(sheet, contest))
     return found
 
-
-def _joined(fields: tuple[str, ...], limit: int = 400) -> str:
-    """`flag.fields` is VARCHAR(400); a missing-page flag names every field of the page, so cut it there."""
-    text = ",".join(fields)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
