@@ -175,4 +175,3 @@ def check(contest: Contest, sheet: TallySheet) -> list[Flag]:
         return []
     found: list[Flag] = list(rules.check_sheet(sheet, contest))
     return found
-
