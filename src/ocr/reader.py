@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import io
 import time
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -21,7 +22,13 @@ from ocr.forms.spec import PageSpec, Rect
 from ocr.identify import page_of_tag, read_page_label, read_qr, tps_mismatch
 from ocr.layout import box_height_mm, frame_of, load_layouts
 from ocr.locate import Gray, Located, locate, locate_by_markers
-from ocr.quality import MIN_PHOTO_SHARPNESS, QUALITY_PX_PER_MM, REASONS, measure, photo_sharpness
+from ocr.quality import (
+    QUALITY_PX_PER_MM,
+    REASONS,
+    box_visibility,
+    diagnose_unfound,
+    measure,
+)
 from ocr.reading import Reading
 from reconcile.contest import Contest, builtin_contest
 
@@ -61,6 +68,7 @@ class PhotoReader:
         self.templates = {  # each page's blank print at 1 px/mm, for locating without a tag
             tag: (self.frames[tag], _blur(render_blank(s, 1.0))) for tag, s in self.layouts.items()
         }
+        self.regions = {tag: _number_regions(s) for tag, s in self.layouts.items()}
         self.printed = {tag: printed_mask(render_blank(s, READ_PX_PER_MM)) for tag, s in self.layouts.items()}
         self.verify_text = verify_text  # Tesseract on "Halaman N dari 3" (≈ 0.3 s, off by default)
         if model is None:
@@ -85,8 +93,7 @@ class PhotoReader:
         located = locate(photo, self.frames) or locate_by_markers(photo, self.templates)
         timings["locate"] = _ms(t)
         if located is None:  # say "blurry" when that is why no tag was found
-            reason = "blurry" if photo_sharpness(photo) < MIN_PHOTO_SHARPNESS else "not_found"
-            return self._rejected(REASONS[reason], tps, None, timings)
+            return self._rejected(REASONS[diagnose_unfound(photo)], tps, None, timings)
         tag = located.frame.tag_id
         layout = self.layouts[tag]
         page = page_of_tag(located.frame.tag_id)
@@ -98,7 +105,8 @@ class PhotoReader:
             photo = decode_photo(jpeg)
             located, full_scale = located.rescaled(full_scale), 1.0
         straight = located.straighten(photo, READ_PX_PER_MM)
-        quality = measure(straight, _box_px(located.rescaled(full_scale), layout))
+        quality = measure(straight, _box_px(located.rescaled(full_scale), layout), self.printed[tag])
+        quality = replace(quality, visibility=box_visibility(straight, self.regions[tag], self.printed[tag]))
         timings["quality"] = _ms(t)
         problem = quality.problem()
         if problem is not None:
@@ -176,6 +184,16 @@ def _full_size(data: bytes) -> tuple[int, int]:
         w, h = im.size
         turned = im.getexif().get(0x0112, 1) in (5, 6, 7, 8)
         return (h, w) if turned else (w, h)
+
+
+def _number_regions(spec: PageSpec) -> list[tuple[int, int, int, int]]:
+    """Each number's three boxes as one page-pixel rectangle (1 mm around), for the visibility check."""
+    out = []
+    for n in spec.numbers:
+        x0, y0 = min(b.x for b in n.boxes) - 1, min(b.y for b in n.boxes) - 1
+        x1, y1 = max(b.x + b.w for b in n.boxes) + 1, max(b.y + b.h for b in n.boxes) + 1
+        out.append(tuple(round(v * READ_PX_PER_MM) for v in (x0, y0, x1, y1)))
+    return out  # type: ignore[return-value]
 
 
 def _blur(img: Gray) -> Gray:
