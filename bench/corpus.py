@@ -37,9 +37,9 @@ def split_one_core(k: int = 6) -> tuple[float, float]:
 
     make._init()
     fill_t = cam_t = 0.0
-    for i in range(k):
+    for i in range(-3, k):  # the first three warm up: each page's blank is rendered once per worker
         page = i % 3 + 1
-        rng = np.random.default_rng([1, i])
+        rng = np.random.default_rng([1, abs(i)])
         spec = load_spec("ppwp-2024", page)
         sheet = consistent_sheet(make.contest_for("ppwp-2024", 0), rng)
         t0 = time.process_time()
@@ -56,8 +56,9 @@ def split_one_core(k: int = 6) -> tuple[float, float]:
         t1 = time.process_time()
         quads = {key: np.array(r.corners()) * make.PX_PER_MM for key, r in spec.boxes().items()}
         photograph(f.page_bgr, quads, "moderate", rng)
-        cam_t += time.process_time() - t1
-        fill_t += t1 - t0
+        if i >= 0:
+            cam_t += time.process_time() - t1
+            fill_t += t1 - t0
     return fill_t / k, cam_t / k
 
 
