@@ -25,6 +25,8 @@ from tally.db.base import make_engine, session_factory
 from tally.photos.store import PhotoStore
 from tally.queue import make_queue
 from tally.settings import Settings
+from tally.web import build_web_router
+from tally.web.officer_routes import build_officer_router
 from tally.worker import OcrWorker, load_reader, reader_name
 
 log = structlog.get_logger("tally.api")
@@ -100,4 +102,6 @@ def create_app(settings: Settings, *, workers: int | None = None) -> FastAPI:
     app.include_router(health_routes)
     for routes in (auth_routes, photo_routes, tps_routes, region_routes):
         app.include_router(routes, prefix="/api/v1")
+    app.include_router(build_officer_router())  # officers' pages (/petugas, /salinan)
+    app.include_router(build_web_router(settings, services.sessions))  # public recap pages
     return app

@@ -3,6 +3,7 @@
 from tally.db import (
     audit,  # noqa: F401  (audit log tables, revision 0003)
     intake,  # noqa: F401  (intake tables, revision 0002)
+    review,  # noqa: F401  (review and practice tables, revision 0004)
 )
 from tally.db.base import Base
 from tally.db.flags import FlagRow

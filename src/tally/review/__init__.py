@@ -1,0 +1,7 @@
+"""Officers' review: proposals, confirmations, corrections and approvals (the rule of two), the PPS queue,
+crops of the digit boxes, keyed recaps against the roll-up, practice (latihan) and the salinan."""
+
+from tally.review.changes import Kind, State, check, decide, propose
+from tally.review.queue import Doubt, Priority, QueueItem, doubts, queue
+
+__all__ = ["Doubt", "Kind", "Priority", "QueueItem", "State", "check", "decide", "doubts", "propose", "queue"]

@@ -1,0 +1,187 @@
+"""Decisions about one field of one TPS: a KPPS proposes, a PPS confirms or corrects, another approves.
+
+The rule of two (the "second pair of eyes"): a value changes only when two different officers agree on it —
+the one who proposed or typed it, and an approver (PPS or PPK) whose region covers the TPS. A KPPS proposal
+is approved by their PPS; a PPS correction by another PPS (or the PPK). Typing the value someone else already
+proposed is that approval. A confirmation (the number read is right) applies at once: nothing changes.
+Every step is one audit entry in the same transaction as the change it records.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reconcile.contest import Contest
+from reconcile.rules import describe
+from tally.audit import Action, Actor, append
+from tally.auth.scope import Principal, Role
+from tally.db.review import ReviewChangeRow
+from tally.errors import Conflict, Forbidden, NotFound, Unprocessable
+from tally.review.sheets import current, rejudge, write_correction
+
+REJECTION = "rejection"  # audit action of a refused change (Action has no constant for it)
+APPROVERS = (Role.PPS, Role.PPK)
+MAX_VALUE = 999  # three digit boxes
+
+
+class Kind(StrEnum):
+    PROPOSAL = "proposal"  # a KPPS says the number read is wrong and what it should be
+    CONFIRM = "confirm"  # a PPS says the number read is right
+    CORRECTION = "correction"  # a PPS types another number
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    APPLIED = "applied"
+    REJECTED = "rejected"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _check_value(contest: Contest, field: str, value: int) -> None:
+    if field not in {f.name for f in contest.fields}:
+        raise Unprocessable("unknown_field", f"Kolom {field!r} tidak ada di formulir ini.")
+    if not 0 <= value <= MAX_VALUE:
+        raise Unprocessable("bad_value", f"Angka harus 0 sampai {MAX_VALUE} (tiga kotak).")
+
+
+def pending_for(session: Session, tps: str, field: str | None = None) -> list[ReviewChangeRow]:
+    stmt = select(ReviewChangeRow).where(
+        ReviewChangeRow.tps_id == tps, ReviewChangeRow.state == State.PENDING.value
+    )
+    if field is not None:
+        stmt = stmt.where(ReviewChangeRow.field == field)
+    return list(session.scalars(stmt.order_by(ReviewChangeRow.id)))
+
+
+def propose(
+    session: Session,
+    contest: Contest,
+    who: Principal,
+    actor: Actor,
+    tps: str,
+    field: str,
+    value: int,
+    reason: str = "",
+) -> ReviewChangeRow:
+    """A KPPS officer proposes the right number for a field of their own TPS; their PPS approves it."""
+    if who.role is not Role.KPPS or not who.covers_tps(tps):  # type: ignore[arg-type]
+        raise Forbidden("role", "Usulan koreksi diajukan oleh KPPS TPS itu sendiri.")
+    _check_value(contest, field, value)
+    before = current(session, contest, tps).values.get(field)
+    if before == value:
+        raise Unprocessable(
+            "same_value", "Angka usulan sama dengan angka yang terbaca; tidak ada yang diubah."
+        )
+    row = _add(session, contest, tps, field, before, value, Kind.PROPOSAL, reason, who)
+    append(session, actor, Action.PROPOSAL, tps, {"field": field, "value": before}, _after(row))
+    return row
+
+
+def check(
+    session: Session, contest: Contest, who: Principal, actor: Actor, tps: str, field: str, value: int
+) -> ReviewChangeRow:
+    """A PPS officer types the number they see on the photo: a confirmation, a correction, or an approval."""
+    _require_approver(who, tps)
+    _check_value(contest, field, value)
+    before = current(session, contest, tps).values.get(field)
+    if before == value:
+        row = _add(session, contest, tps, field, before, value, Kind.CONFIRM, "", who)
+        _apply(session, contest, row, who, actor)
+        return row
+    agreeing = [
+        c for c in pending_for(session, tps, field) if c.after == value and c.proposed_by != who.subject
+    ]
+    if agreeing:  # someone else already asked for this number: typing it is the second pair of eyes
+        return decide(session, contest, who, actor, agreeing[0].id, approve=True)
+    row = _add(session, contest, tps, field, before, value, Kind.CORRECTION, "", who)
+    append(session, actor, Action.CORRECTION, tps, {"field": field, "value": before}, _after(row))
+    return row
+
+
+def decide(
+    session: Session, contest: Contest, who: Principal, actor: Actor, change_id: int, *, approve: bool
+) -> ReviewChangeRow:
+    """Approve (apply) or reject a pending change; never the approver's own."""
+    row = session.get(ReviewChangeRow, change_id, with_for_update=True)
+    if row is None:
+        raise NotFound("unknown_change", "Perubahan ini tidak ditemukan.")
+    _require_approver(who, row.tps_id)
+    if row.state != State.PENDING.value:
+        raise Conflict("already_decided", "Perubahan ini sudah diputuskan petugas lain.")
+    if row.proposed_by == who.subject:
+        raise Forbidden(
+            "own_change", "Perubahan Anda sendiri harus disetujui petugas lain (dua pasang mata)."
+        )
+    if not approve:
+        row.state, row.decided_by, row.decided_at = State.REJECTED.value, who.subject, _now()
+        session.flush()
+        append(session, actor, REJECTION, row.tps_id, _after(row), {"change": row.id, "state": row.state})
+        return row
+    _apply(session, contest, row, who, actor)
+    return row
+
+
+def _apply(session: Session, contest: Contest, row: ReviewChangeRow, who: Principal, actor: Actor) -> None:
+    row.sheet_id = write_correction(session, contest, row.tps_id, {row.field: row.after})
+    row.state, row.decided_by, row.decided_at = State.APPLIED.value, who.subject, _now()
+    session.flush()
+    rejudge(session, contest, row.tps_id)
+    append(
+        session, actor, Action.APPROVAL, row.tps_id, {"field": row.field, "value": row.before}, _after(row)
+    )
+
+
+def _require_approver(who: Principal, tps: str) -> None:
+    if who.role not in APPROVERS:
+        raise Forbidden("role", "Hanya PPS (atau PPK) yang memeriksa dan menyetujui angka.")
+    if not who.covers_tps(tps):  # type: ignore[arg-type]
+        raise Forbidden("out_of_scope", "TPS ini di luar kelurahan/desa Anda.")
+
+
+def _add(
+    session: Session,
+    contest: Contest,
+    tps: str,
+    field: str,
+    before: int | None,
+    after: int,
+    kind: Kind,
+    reason: str,
+    who: Principal,
+) -> ReviewChangeRow:
+    row = ReviewChangeRow(
+        contest_id=contest.id,
+        tps_id=tps,
+        field=field,
+        before=before,
+        after=after,
+        kind=kind.value,
+        reason=reason[:500],
+        proposed_by=who.subject,
+        proposed_role=who.role.value,
+        created_at=_now(),
+        state=State.PENDING.value,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _after(row: ReviewChangeRow) -> dict[str, object]:
+    return {
+        "change": row.id,
+        "kind": row.kind,
+        "field": row.field,
+        "label": describe((row.field,)),
+        "value": row.after,
+        "by": row.proposed_by,
+        "state": row.state,
+        "sheet": row.sheet_id,
+    }

@@ -1,0 +1,115 @@
+"""A TPS's sheets as review sees them: the sheet that counts now, its values, and writing a correction.
+
+A decision never edits a sheet: it becomes a new CORRECTION sheet (version + 1) carrying the settled values
+with the decided fields keyed, and the TPS's kelurahan is judged again through the same engine `tally
+reconcile` uses (`reconcile.report.reconcile`), so `tps_result`, the flags and every recap above follow.
+The correction carries every value (not only the decided ones) so the public TPS page, which shows the
+current sheet's values, shows the whole form; `reconcile.compare.consensus` lets it supersede the readings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from reconcile.compare import consensus
+from reconcile.contest import Contest
+from reconcile.ids import RegionCode, TpsId, parent
+from reconcile.sheet import Source
+from tally.db.results import TpsResultRow
+from tally.db.sheets import SheetRow, SheetValueRow
+from tally.election.engine import judge
+from tally.election.service import store_reconciliation
+from tally.election.store import ValueStatus, load_sheets, load_tps, region_tree, save_contest
+
+
+@dataclass(frozen=True, slots=True)
+class Current:
+    """The sheet that counts for a TPS now (or its newest one before it was first judged)."""
+
+    sheet_id: str | None
+    values: dict[str, int | None]
+    statuses: dict[str, str]
+    counted: bool
+
+
+def current(session: Session, contest: Contest, tps: str) -> Current:
+    """The consensus of every sheet of the TPS (as the engine settles it) and each field's latest status."""
+    result = session.get(TpsResultRow, (contest.id, tps))
+    sheets = load_sheets(session.connection(), contest.id, RegionCode(tps))  # a TPS id is its own key range
+    if not sheets:
+        return Current(None, {}, {}, False)
+    settled = consensus(sheets, contest).sheet
+    statuses: dict[str, str] = {}
+    for name, status in session.execute(
+        select(SheetValueRow.field, SheetValueRow.status)
+        .join(SheetRow, SheetRow.id == SheetValueRow.sheet_id)
+        .where(SheetRow.contest_id == contest.id, SheetRow.tps_id == tps, SheetValueRow.value.is_not(None))
+        .order_by(SheetRow.created_at, SheetRow.version)
+    ):
+        statuses[name] = status
+    sheet_id = result.sheet_id if result is not None else settled.id
+    return Current(sheet_id, dict(settled.values), statuses, bool(result is not None and result.counted))
+
+
+def write_correction(
+    session: Session, contest: Contest, tps: str, decided: Mapping[str, int], *, at: datetime | None = None
+) -> str:
+    """A new CORRECTION sheet: the current values with `decided` keyed in. Returns its id."""
+    at = at or datetime.now(UTC)
+    now = current(session, contest, tps)
+    version = (
+        session.scalar(
+            select(func.max(SheetRow.version)).where(
+                SheetRow.contest_id == contest.id, SheetRow.tps_id == tps
+            )
+        )
+        or 0
+    ) + 1
+    pages = session.scalars(
+        select(SheetRow.pages).where(SheetRow.contest_id == contest.id, SheetRow.tps_id == tps)
+    ).all()
+    page_set = sorted({int(p) for text in pages for p in text.split(",") if p})
+    sheet_id = hashlib.sha256(f"correction:{tps}:{version}:{uuid.uuid4()}".encode()).hexdigest()
+    save_contest(session.connection(), contest)
+    session.add(
+        SheetRow(
+            id=sheet_id,
+            tps_id=tps,
+            contest_id=contest.id,
+            source=Source.CORRECTION.value,
+            version=version,
+            pages=",".join(map(str, page_set)),
+            created_at=at,
+        )
+    )
+    session.flush()
+    values = dict(now.values) | dict(decided)
+    for name, value in values.items():
+        if name in decided:
+            status = ValueStatus.KEYED.value
+        elif value is None:
+            status = ValueStatus.PENDING.value
+        else:
+            status = now.statuses.get(name, ValueStatus.ACCEPTED.value)
+        session.add(SheetValueRow(sheet_id=sheet_id, field=name, value=value, confidence=None, status=status))
+    session.flush()
+    return sheet_id
+
+
+def rejudge(session: Session, contest: Contest, tps: str) -> None:
+    """Judge the TPS's kelurahan again and store its results and flags (in the caller's transaction)."""
+    desa = parent(TpsId(tps))
+    assert desa is not None
+    scope = RegionCode(desa)
+    conn = session.connection()
+    tree = region_tree(conn, scope)
+    expected = [t.id for t in load_tps(conn, scope)]
+    verdict = judge(contest, tree, load_sheets(conn, contest.id, scope), expected)
+    store_reconciliation(conn, contest, scope, verdict.current, verdict.counted, verdict.flags)

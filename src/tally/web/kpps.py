@@ -1,0 +1,169 @@
+"""The KPPS page (phone-sized): their TPS's pages, upload a photo, what was read, and propose a correction.
+
+The upload form posts a plain multipart body to a thin route that files it through the same service the
+API's PUT uses (`tally.photos.file_photo`): spooled under the size limit, checked, stored by SHA-256, its
+row committed, its OCR job enqueued. A retry of the same photo finds the same record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import structlog
+from anyio import to_thread
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from ocr.reading import Reading
+from tally.api.deps import Services
+from tally.auth.scope import Principal, Role
+from tally.auth.service import require_tps
+from tally.db.intake import PhotoRow
+from tally.db.regions import RegionRow, TpsRow
+from tally.db.review import ReviewChangeRow
+from tally.errors import Forbidden, TallyError, Unprocessable
+from tally.photos.intake import Upload, file_photo, same_place, spool
+from tally.review.changes import propose
+from tally.review.queue import latest_readings
+from tally.web.officer_common import actor, guarded, number, page, principal, see_other, services_of
+
+log = structlog.get_logger("tally.web")
+CHUNK = 64 * 1024
+WAITING = {"queued", "reading"}
+STATUS_TEXT = {
+    "queued": "menunggu dibaca",
+    "reading": "sedang dibaca",
+    "read": "terbaca",
+    "review": "terbaca, perlu diperiksa PPS",
+    "rejected": "ditolak: foto ulang",
+    "ocr_unavailable": "tersimpan, belum dibaca",
+    "failed": "gagal dibaca",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PageView:
+    page: int
+    photos: list[PhotoRow]
+    reading: Reading | None
+
+
+def _kpps(request: Request) -> Principal:
+    who = principal(request)
+    if who.role is not Role.KPPS:
+        raise Forbidden("role", "Halaman ini untuk KPPS. PPS memeriksa di halaman PPS.")
+    return who
+
+
+def _view(services: Services, who: Principal) -> dict[str, Any]:
+    tps_id = who.scope
+    with services.sessions() as s:
+        tps = s.get(TpsRow, tps_id)
+        desa = s.get(RegionRow, tps.desa) if tps is not None else None
+        photos = list(
+            s.scalars(select(PhotoRow).where(PhotoRow.tps_id == tps_id).order_by(PhotoRow.uploaded_at))
+        )
+        readings = latest_readings(s, tps_id)
+        proposals = list(
+            s.scalars(
+                select(ReviewChangeRow)
+                .where(ReviewChangeRow.tps_id == tps_id, ReviewChangeRow.proposed_by == who.subject)
+                .order_by(ReviewChangeRow.id.desc())
+            )
+        )
+    pages = [
+        PageView(p, [x for x in photos if x.page == p], readings.get(p, (None, None))[1])
+        for p in range(1, services.contest.pages + 1)
+    ]
+    return {
+        "tps_id": tps_id,
+        "tps": tps,
+        "desa": desa,
+        "pages": pages,
+        "proposals": proposals,
+        "contest": services.contest,
+        "status_text": STATUS_TEXT,
+        "waiting": any(x.status in WAITING for x in photos),
+    }
+
+
+async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(CHUNK):
+        yield chunk
+
+
+def register(router: APIRouter) -> None:
+    @router.get("/petugas/kpps", response_class=HTMLResponse)
+    def kpps_page(request: Request, fragmen: int = 0) -> Response:
+        def go() -> Response:
+            view = _view(services_of(request), _kpps(request))
+            name = "officer/_kpps_pages.html" if fragmen else "officer/kpps.html"
+            return page(request, name, **view)
+
+        return guarded(request, go)
+
+    @router.post("/petugas/kpps/unggah")
+    async def upload(
+        request: Request, halaman: Annotated[int, Form()], foto: Annotated[UploadFile, File()]
+    ) -> Response:
+        try:
+            who = _kpps(request)
+            await _file(services_of(request), who, halaman, foto)
+        except TallyError as exc:
+            return guarded(request, _raiser(exc))
+        return see_other(f"/petugas/kpps#halaman-{halaman}")
+
+    @router.post("/petugas/kpps/usul")
+    def propose_post(
+        request: Request,
+        kolom: Annotated[str, Form()],
+        angka: Annotated[str, Form()],
+        alasan: Annotated[str, Form()] = "",
+    ) -> Response:
+        def go() -> Response:
+            who = _kpps(request)
+            services = services_of(request)
+            with services.sessions() as s, s.begin():
+                require_tps(s, who, who.scope)
+                propose(
+                    s, services.contest, who, actor(request, who), who.scope, kolom, number(angka), alasan
+                )
+            return see_other("/petugas/kpps#usulan")
+
+        return guarded(request, go)
+
+
+def _raiser(exc: TallyError) -> Callable[[], Response]:
+    def again() -> Response:
+        raise exc
+
+    return again
+
+
+async def _file(services: Services, who: Principal, page_no: int, foto: UploadFile) -> None:
+    if not 1 <= page_no <= services.contest.pages:
+        raise Unprocessable("bad_page", f"Halaman harus 1 sampai {services.contest.pages}.")
+    spooled = await spool(_chunks(foto), services.store, services.settings.max_upload_bytes)
+    if spooled.size == 0:
+        spooled.path.unlink(missing_ok=True)
+        raise Unprocessable("empty_photo", "Foto kosong. Pilih foto halaman C.Hasil lalu kirim ulang.")
+    upload = Upload(tps_id=who.scope, page=page_no, sha256=spooled.sha256, uploaded_by=who.subject)
+    with services.sessions() as s:
+        existing = s.get(PhotoRow, spooled.sha256)
+    if existing is not None:
+        spooled.path.unlink(missing_ok=True)
+        same_place(existing, upload)
+        return
+    row, job = await to_thread.run_sync(
+        file_photo, services.sessions, services.store, spooled, upload, services.settings.max_photo_pixels
+    )
+    if job is not None:
+        try:
+            await to_thread.run_sync(services.queue.enqueued, job)
+        except Exception:  # the job row is committed; the queue's resync delivers it
+            log.exception("enqueue_failed", job=job)
+    services.metrics.uploads.labels("accepted" if job is not None else "duplicate").inc()
+    log.info("web_upload", tps=who.scope, page=page_no, sha=row.sha256[:12], who=who.subject)

@@ -1,0 +1,175 @@
+"""Helpers of the officer-page tests: the app on the shared database, a browser-like client per officer
+(cookies kept), a sample C.Hasil photo with its truth, and readings built from that truth."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from bs4 import BeautifulSoup
+from fastapi import FastAPI
+
+from ocr.reading import Candidate, DigitReading, FieldReading, Reading
+from reconcile.contest import builtin_contest
+from reconcile.ids import parent
+from tally.api import create_app
+from tally.auth.scope import Role
+from tally.auth.service import activate, create_staff, issue_codes
+from tally.db.regions import RegionRow, TpsRow
+from tally.election.store import save_contest
+from tally.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+PASSWORD = "kata-sandi-yang-panjang"
+KEC = "31.73.04"
+DESA_A, DESA_B = "31.73.04.1007", "31.73.04.1008"
+TPS_A, TPS_A2, TPS_B = "3173041007001", "3173041007002", "3173041008001"
+
+
+def seed(app: FastAPI, extra_tps: list[tuple[str, str]] = ()) -> None:  # type: ignore[assignment]
+    sessions = app.state.services.sessions
+    with sessions() as s, s.begin():
+        for code, name, level, up in [
+            ("31", "DKI JAKARTA", 1, None), ("31.73", "KOTA ADM. JAKARTA BARAT", 2, "31"),
+            (KEC, "TAMBORA", 3, "31.73"), (DESA_A, "ANGKE", 4, KEC), (DESA_B, "JEMBATAN BESI", 4, KEC),
+        ]:  # fmt: skip
+            s.add(RegionRow(code=code, name=name, level=level, parent=up))
+        s.flush()
+        for tps, desa in [(TPS_A, DESA_A), (TPS_A2, DESA_A), (TPS_B, DESA_B), *extra_tps]:
+            s.add(TpsRow(id=tps, desa=desa, number=int(tps[10:]), dpt=280))
+        save_contest(s.connection(), builtin_contest("ppwp-2024"))
+
+
+class Browser:
+    """One officer's browser: blocking calls into the ASGI app, cookies kept between requests."""
+
+    def __init__(self, app: FastAPI, portal: BlockingPortal) -> None:
+        self.portal = portal
+        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://tally.test")
+
+    def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
+        return self.portal.call(lambda: self.http.request(method, url, **kw))
+
+    def get(self, url: str, **kw: Any) -> httpx.Response:
+        return self.request("GET", url, **kw)
+
+    def post(self, url: str, **kw: Any) -> httpx.Response:
+        return self.request("POST", url, **kw)
+
+    def soup(self, url: str) -> BeautifulSoup:
+        r = self.get(url)
+        assert r.status_code == 200, (r.status_code, r.text[:400])
+        assert r.headers["content-type"].startswith("text/html")
+        return BeautifulSoup(r.text, "html.parser")
+
+
+@dataclass
+class Office:
+    app: FastAPI
+    portal: BlockingPortal
+    settings: Settings
+    browsers: list[Browser]
+
+    @property
+    def sessions(self) -> Any:
+        return self.app.state.services.sessions
+
+    def browser(self) -> Browser:
+        b = Browser(self.app, self.portal)
+        self.browsers.append(b)
+        return b
+
+    def kpps(self, tps: str) -> Browser:
+        with self.sessions() as s, s.begin():
+            code = next(c.code for c in issue_codes(s, parent(tps), "test") if c.tps_id == tps)  # type: ignore[arg-type]
+        b = self.browser()
+        r = b.post("/petugas/aktivasi", data={"kode": code})
+        assert r.status_code == 303 and r.headers["location"] == "/petugas/kpps", r.text
+        return b
+
+    def staff(self, username: str, role: Role, region: str) -> Browser:
+        with self.sessions() as s, s.begin():
+            create_staff(s, username, PASSWORD, role, region)
+        b = self.browser()
+        r = b.post("/petugas/masuk", data={"username": username, "password": PASSWORD})
+        assert r.status_code == 303, r.text
+        return b
+
+    def device_token(self, tps: str) -> str:
+        with self.sessions() as s, s.begin():
+            code = next(c.code for c in issue_codes(s, parent(tps), "test") if c.tps_id == tps)  # type: ignore[arg-type]
+            token, _ = activate(s, code)
+        return token
+
+
+@contextmanager
+def office(settings: Settings, **update: Any) -> Iterator[Office]:
+    settings = settings.model_copy(update={"embedded_workers": 0, "ocr_reader": "none", **update})
+    app = create_app(settings, workers=0)
+    seed(app)
+    with start_blocking_portal() as portal:
+        o = Office(app, portal, settings, [])
+        yield o
+        for b in o.browsers:
+            portal.call(b.http.aclose)
+    app.state.services.engine.dispose()
+
+
+@dataclass(frozen=True)
+class Sample:
+    photo: Path
+    truth: dict[str, Any]
+
+    @property
+    def jpeg(self) -> bytes:
+        return self.photo.read_bytes()
+
+
+def sample_tps(workdir: Path) -> list[Sample]:
+    """Pages 1-3 of one TPS, photographed and handwritten (2024's x_trailing kind: 74 written [7][4][X]):
+    the committed `samples/kinds/x_trailing/` when present, else made now by the same generator."""
+    folder = REPO / "samples/kinds/x_trailing"
+    if len(sorted(folder.glob("ppwp-hal*.jpg"))) < 3:
+        folder = workdir / "x_trailing"
+        if not folder.exists():
+            subprocess.run(
+                [str(REPO / ".venv/bin/tally"), "samples", "make", "--n", "3", "--seed", "202", "--severity",
+                 "moderate", "--kind", "x_trailing", "--workers", "1", "--out", str(folder)],
+                check=True, capture_output=True,
+            )  # fmt: skip
+    photos = sorted(folder.glob("ppwp-hal*.jpg"))[:3]
+    return [Sample(p, json.loads(p.with_suffix(".json").read_text())) for p in photos]
+
+
+def _digit(content: str) -> int | None:
+    return int(content) if content.isdigit() else None
+
+
+def truth_reading(sample: Sample, misread: dict[str, int]) -> Reading:
+    """The reading of `sample` as an OCR that got every box right except `misread` (sent to review), with
+    the true boxes' quads: what the PPS page crops from."""
+    truth = sample.truth
+    fields = {}
+    for name in truth["page_fields"]:
+        value = truth["fields"][name]
+        quads = [truth["boxes"][f"{name}/{i}"]["quad"] for i in range(3)]
+        digits = tuple(
+            DigitReading(_digit(c), 0.9, tuple(map(tuple, q)))  # type: ignore[arg-type]
+            for c, q in zip([truth["boxes"][f"{name}/{i}"]["content"] for i in range(3)], quads, strict=True)
+        )
+        if name in misread:
+            fields[name] = FieldReading(
+                name, misread[name], 0.55, "review", digits,
+                (Candidate(misread[name], 0.55), Candidate(value, 0.4)),
+                "Gelembung tidak sesuai dengan angka tulisan.", {"omr": value},
+            )  # fmt: skip
+        else:
+            fields[name] = FieldReading(name, value, 0.97, "accepted", digits, (Candidate(value, 0.97),))
+    return Reading(page=truth["page"], fields=fields, model_version="truth-test", tps=truth["tps"])

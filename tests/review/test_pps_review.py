@@ -1,0 +1,131 @@
+"""The PPS review journey over real HTTP (SQLite and PostgreSQL): a KPPS uploads the three pages, the reader
+misreads one paslon total, the PPS sees it first in the queue with its crop and the rule that fired, types the
+right number, a second PPS approves, and the correction counts in the kecamatan recap; the audit log holds
+every step and verifies."""
+
+from __future__ import annotations
+
+import io
+
+from officers import DESA_A, KEC, TPS_A, Office, Sample, truth_reading
+from PIL import Image
+from sqlalchemy import select
+
+from reconcile.contest import builtin_contest
+from tally.audit import verify_chain
+from tally.auth.scope import Role
+from tally.db.audit import AuditEntry
+from tally.db.intake import PhotoRow
+from tally.db.review import ReviewChangeRow
+from tally.election.recap import recap
+from tally.worker.apply import apply_reading
+
+MISREAD = "suara_paslon_2"
+
+
+def page2(samples: list[Sample]) -> dict[str, object]:
+    return next(x.truth for x in samples if x.truth["page"] == 2)
+
+
+def upload_all(o: Office, samples: list[Sample]) -> None:
+    kpps = o.kpps(TPS_A)
+    for sample in samples:
+        page = sample.truth["page"]
+        r = kpps.post(
+            "/petugas/kpps/unggah",
+            data={"halaman": str(page)},
+            files={"foto": (sample.photo.name, sample.jpeg, "image/jpeg")},
+        )
+        assert r.status_code == 303, r.text
+    services = o.app.state.services
+    contest = builtin_contest("ppwp-2024")
+    for _ in samples:  # the worker's own apply step, with readings built from the photos' truth
+        claim = services.queue.claim("test")
+        assert claim is not None
+        with o.sessions() as s:
+            photo = s.get(PhotoRow, claim.photo_sha256)
+        sample = next(x for x in samples if x.truth["page"] == photo.page)
+        true = sample.truth["fields"].get(MISREAD)
+        misread = {MISREAD: true * 10 + 8} if photo.page == 2 else {}  # 2024: 74 read as 748
+        apply_reading(o.sessions, claim, photo, truth_reading(sample, misread), "truth", 0.1, contest)
+        services.queue.release(claim)
+
+
+def test_kpps_page_shows_each_page_read_and_its_status(officers: Office, samples: list[Sample]) -> None:
+    upload_all(officers, samples)
+    kpps = officers.browsers[0]
+    soup = kpps.soup("/petugas/kpps")
+    pages = soup.select("section.page")
+    assert [p["id"] for p in pages] == ["halaman-1", "halaman-2", "halaman-3"]
+    row = soup.select_one(f'#halaman-2 tr[data-field="{MISREAD}"]')
+    assert row is not None and "field-review" in row["class"]
+    true = page2(samples)["fields"][MISREAD]
+    assert row.select_one("td.num").text.strip() == str(true * 10 + 8)
+    assert soup.select_one("#halaman-2 form.upload input[type=file]")["accept"] == "image/jpeg"
+
+
+def test_pps_corrects_a_misread_total_with_a_second_pair_of_eyes(
+    officers: Office, samples: list[Sample]
+) -> None:
+    upload_all(officers, samples)
+    true = page2(samples)["fields"][MISREAD]
+    pps = officers.staff("pps.angke", Role.PPS, DESA_A)
+    queue = pps.soup("/petugas/pps")
+    first = queue.select("ol.queue li")[0]
+    assert first["data-tps"] == TPS_A and first["data-priority"] == "galat"
+
+    page = pps.soup(f"/petugas/pps/tps/{TPS_A}")
+    doubt = page.select_one(f'section.doubt[data-field="{MISREAD}"]')
+    assert doubt is not None
+    assert doubt.select_one("input[name=angka]").has_attr("autofocus")
+    assert "pages" in [li["data-rule"] for li in page.select("section.flags li")]  # V.A ≠ Σ paslon
+    assert str(true) in doubt.select_one("p.evidence").text  # the bubbles said the right number
+    crop = pps.get(doubt.select_one("img")["src"])
+    assert crop.status_code == 200 and crop.headers["content-type"] == "image/png"
+    img = Image.open(io.BytesIO(crop.content))
+    assert img.width > 100 and img.height > img.width  # three boxes over their bubble columns
+
+    r = pps.post(f"/petugas/pps/tps/{TPS_A}/periksa", data={"kolom": MISREAD, "angka": str(true)})
+    assert r.status_code == 303
+    with officers.sessions() as s:
+        change = s.scalars(select(ReviewChangeRow)).one()
+        assert (change.state, change.after, change.kind) == ("pending", true, "correction")
+        assert recap(s.connection(), builtin_contest("ppwp-2024"), KEC).total.tps_counted == 0
+    # The officer who typed it cannot approve it.
+    page = pps.soup(f"/petugas/pps/tps/{TPS_A}")
+    assert page.select_one(f'section.doubt[data-field="{MISREAD}"] .waiting form') is None
+    own = pps.post(f"/petugas/pps/perubahan/{change.id}", data={"keputusan": "setujui"})
+    assert own.status_code == 403
+
+    second = officers.staff("pps2.angke", Role.PPS, DESA_A)
+    page = second.soup(f"/petugas/pps/tps/{TPS_A}")
+    approve = page.select_one(f'section.doubt[data-field="{MISREAD}"] .waiting form')
+    assert approve is not None
+    r = second.post(approve["action"], data={"keputusan": "setujui"})
+    assert r.status_code == 303
+
+    contest = builtin_contest("ppwp-2024")
+    with officers.sessions() as s:
+        kec = recap(s.connection(), contest, KEC)
+        assert kec.total.tps_counted == 1
+        assert kec.total.votes[1] == true
+        actions = [e.action for e in s.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
+        assert actions == ["correction", "approval"]
+        assert verify_chain(s).ok
+    public = second.soup(f"/tps/{TPS_A}")
+    assert public is not None
+
+
+def test_pps_of_another_kelurahan_can_neither_see_nor_correct(
+    officers: Office, samples: list[Sample]
+) -> None:
+    upload_all(officers, samples)
+    other = officers.staff("pps.jembatan", Role.PPS, "31.73.04.1008")
+    queue = other.soup("/petugas/pps")
+    assert TPS_A not in [li["data-tps"] for li in queue.select("ol.queue li")]
+    assert other.get(f"/petugas/pps/tps/{TPS_A}").status_code == 403
+    r = other.post(f"/petugas/pps/tps/{TPS_A}/periksa", data={"kolom": MISREAD, "angka": "5"})
+    assert r.status_code == 403
+    with officers.sessions() as s:
+        assert s.scalars(select(ReviewChangeRow)).all() == []
+        assert s.scalars(select(AuditEntry)).all() == []
