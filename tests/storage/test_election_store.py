@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -73,7 +74,9 @@ def test_recap_totals_equal_the_sum_of_the_counted_tps(
     election: tuple[Engine, list[Tps], list[TallySheet]],
 ) -> None:
     engine, tps, sheets = election
-    counted = {s.tps for s in sheets[1:]}  # the first sheet waits for review: pending, not counted
+    # The first sheet has a value not read yet: pending, not counted.
+    sheets = [replace(sheets[0], values={**sheets[0].values, "suara_sah": None}), *sheets[1:]]
+    counted = {s.tps for s in sheets[1:]}
     with engine.begin() as conn:
         write_results(conn, PPWP, KAB, sheets, counted, flags={})
     with engine.connect() as conn:

@@ -19,7 +19,11 @@ IdType = BigInteger().with_variant(Integer(), "sqlite")  # SQLite only auto-incr
 
 class FlagRow(Base):
     __tablename__ = "flag"
-    __table_args__ = (Index("ix_flag_contest_area", "contest_id", "area"),)
+    __table_args__ = (
+        Index("ix_flag_contest_area", "contest_id", "area"),
+        # A recap counts errors and outliers inside a region: one index-only range scan per severity.
+        Index("ix_flag_contest_severity_area", "contest_id", "severity", "area"),
+    )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     contest_id: Mapped[str] = mapped_column(String(40), ForeignKey("contest.id"))

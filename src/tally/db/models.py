@@ -11,6 +11,7 @@ from tally.db.recaps import KeyedRecapRow
 from tally.db.regions import RegionRow, TpsRow
 from tally.db.results import TpsResultRow, TpsVoteRow
 from tally.db.sheets import ContestRow, SheetRow, SheetValueRow
+from tally.db.totals import RegionTotalRow, RegionVoteRow
 
 __all__ = [
     "Base",
@@ -18,6 +19,8 @@ __all__ = [
     "FlagRow",
     "KeyedRecapRow",
     "RegionRow",
+    "RegionTotalRow",
+    "RegionVoteRow",
     "SheetRow",
     "SheetValueRow",
     "TpsResultRow",

@@ -24,6 +24,10 @@ class TpsResultRow(Base):
     sheet_id: Mapped[str] = mapped_column(String(64), ForeignKey("sheet.id", ondelete="CASCADE"), index=True)
     # 1 when the sheet counts in the totals, 0 while it is pending (a value not read yet).
     counted: Mapped[int] = mapped_column(SmallInteger)
+    # 1 when every page is in and every field read; a sheet that is not complete is *pending*, a complete
+    # one held back by an error flag is *flagged* (reconcile.rollup's two states). Rows written before
+    # revision 0005 are taken as complete.
+    complete: Mapped[int] = mapped_column(SmallInteger, server_default="1")
     flags: Mapped[int] = mapped_column(Integer)  # error flags on this TPS (outliers not included)
     dpt: Mapped[int | None] = mapped_column(Integer)
     pengguna: Mapped[int | None] = mapped_column(Integer)

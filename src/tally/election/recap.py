@@ -1,25 +1,26 @@
-"""`tally recap CODE`: a region's totals per paslon, coverage, flags and pending, from the stored results.
+"""`tally recap CODE`: a region's totals per paslon, coverage, flags and pending — a handful of indexed rows.
 
-Every number comes from an index range scan over `[low, high)` of undotted codes (see `scope.py`):
-results and votes by primary key, expected TPS by the `tps` primary key, flags by `ix_flag_contest_area`.
+A region's own numbers and its children's come from `region_total` / `region_vote` (kept up to date by
+`tally.election.totals` as TPS results change): two primary-key range reads of (contest, level, area), so the
+national recap reads 39 rows, not 820k TPS. A kelurahan/desa's children are its TPS, read from `tps_result`
+by key range (`recap_scan`). Flags are counted on `ix_flag_contest_severity_area`, one range per severity.
+`tally.election.recap_scan.recap_scan` is the same recap summed from every TPS row: the verification baseline.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, func, select
 
 from reconcile.contest import Contest
 from reconcile.flags import Severity
-from reconcile.ids import NASIONAL, RegionCode, level, undotted
+from reconcile.ids import NASIONAL, Level, RegionCode, level, undotted
 from tally.db.flags import FlagRow
 from tally.db.recaps import KeyedRecapRow
-from tally.db.regions import RegionRow, TpsRow
-from tally.db.results import TpsResultRow, TpsVoteRow
+from tally.db.regions import RegionRow
+from tally.db.totals import RegionTotalRow, RegionVoteRow
 from tally.election.scope import in_region
-
-_CHILD_DIGITS = (2, 4, 6, 10, 13)  # undotted length of a provinsi … desa code, then a TPS id
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,8 @@ class Line:
     suara_tidak_sah: int
     tps_expected: int
     tps_counted: int
-    tps_pending: int  # a sheet is in, but not counted yet (a value still unread)
+    tps_pending: int  # a sheet is in, but a field is not read yet (or a page is missing)
+    tps_flagged: int = 0  # complete, but held back by an error flag (not in the totals either)
 
     @property
     def coverage(self) -> float:
@@ -56,7 +58,7 @@ class Recap:
                 "code": x.code, "name": x.name, "votes": dict(zip(self.paslon, x.votes, strict=True)),
                 "suara_sah": x.suara_sah, "suara_tidak_sah": x.suara_tidak_sah,
                 "tps_expected": x.tps_expected, "tps_counted": x.tps_counted, "tps_pending": x.tps_pending,
-                "coverage": round(x.coverage, 6),
+                "tps_flagged": x.tps_flagged, "coverage": round(x.coverage, 6),
             }  # fmt: skip
 
         return {
@@ -65,70 +67,58 @@ class Recap:
         }  # fmt: skip
 
 
+_LINE = (
+    RegionTotalRow.suara_sah,
+    RegionTotalRow.suara_tidak_sah,
+    RegionTotalRow.tps_expected,
+    RegionTotalRow.tps_counted,
+    RegionTotalRow.tps_pending,
+    RegionTotalRow.tps_flagged,
+)
+
+
 def recap(conn: Connection, contest: Contest, code: RegionCode) -> Recap:
     """The recap of `code` (NASIONAL for the whole country), with one line per child region."""
+    lvl = level(code)
+    if lvl >= Level.DESA:
+        from tally.election.recap_scan import recap_scan  # the scan module builds on this one
+
+        return recap_scan(conn, contest, code)
     n = len(contest.paslon)
-    key_len = _CHILD_DIGITS[level(code)]
-    child_key = func.substr(TpsResultRow.tps_id, 1, key_len)
-    res = TpsResultRow
-    per_child = {
-        k: (counted or 0, pending or 0, sah or 0, tidak or 0)
-        for k, counted, pending, sah, tidak in conn.execute(
-            select(
-                child_key,
-                func.sum(res.counted),
-                func.sum(case((res.counted == 0, 1), else_=0)),
-                func.sum(case((res.counted == 1, res.suara_sah), else_=0)),
-                func.sum(case((res.counted == 1, res.suara_tidak_sah), else_=0)),
+    t, v = RegionTotalRow, RegionVoteRow
+    rows = {
+        (int(row_level), area): rest
+        for row_level, area, *rest in conn.execute(
+            select(t.level, t.area, *_LINE).where(
+                t.contest_id == contest.id, t.level.in_((lvl, lvl + 1)), in_region(t.area, code)
             )
-            .where(res.contest_id == contest.id, in_region(res.tps_id, code))
-            .group_by(child_key)
         )
     }
-    vote_key = func.substr(TpsVoteRow.tps_id, 1, key_len)
-    votes: dict[str, list[int]] = {}
-    for k, paslon, total in conn.execute(
-        select(vote_key, TpsVoteRow.paslon, func.sum(TpsVoteRow.votes))
-        .where(TpsVoteRow.contest_id == contest.id, in_region(TpsVoteRow.tps_id, code))
-        .group_by(vote_key, TpsVoteRow.paslon)
-    ):
-        votes.setdefault(k, [0] * n)[paslon - 1] = int(total or 0)
-    tps_key = func.substr(TpsRow.id, 1, key_len)
-    expected: dict[str, int] = dict(
-        conn.execute(select(tps_key, func.count()).where(in_region(TpsRow.id, code)).group_by(tps_key)).all()
-    )
-    names = _child_names(conn, code)
-    children = tuple(
-        _line(
-            k, names.get(k, ""), votes.get(k, [0] * n), per_child.get(k, (0, 0, 0, 0)), expected.get(k, 0), n
+    votes: dict[tuple[int, str], list[int]] = {}
+    for row_level, area, paslon, sum_votes in conn.execute(
+        select(v.level, v.area, v.paslon, v.votes).where(
+            v.contest_id == contest.id, v.level.in_((lvl, lvl + 1)), in_region(v.area, code)
         )
-        for k in sorted(set(expected) | set(per_child))
+    ):
+        if 1 <= paslon <= n:
+            votes.setdefault((int(row_level), area), [0] * n)[paslon - 1] = int(sum_votes)
+    names = child_names(conn, code)
+    area = undotted(code)
+
+    def line(key: tuple[int, str], line_code: str, name: str) -> Line:
+        nums = [int(x) for x in rows.get(key, (0,) * len(_LINE))]
+        return Line(line_code, name, tuple(votes.get(key, [0] * n)), *nums)
+
+    children = tuple(
+        line(key, key[1], names.get(key[1], ""))
+        for key in sorted(k for k, nums in rows.items() if k[0] == lvl + 1 and any(nums))
     )
-    total = _sum(code, names.get(undotted(code), _region_name(conn, code)), children, n)
-    errors, outliers = _flag_counts(conn, contest.id, code)
-    return Recap(
-        contest.id, contest.paslon, total, errors, outliers, _keyed(conn, contest.id, code), children
-    )
+    total = line((lvl, area), code, region_name(conn, code))
+    errors, outliers = flag_counts(conn, contest.id, code)
+    return Recap(contest.id, contest.paslon, total, errors, outliers, keyed(conn, contest.id, code), children)
 
 
-def _line(
-    key: str, name: str, votes: list[int], nums: tuple[int, int, int, int], expected: int, n: int
-) -> Line:
-    counted, pending, sah, tidak = nums
-    return Line(key, name, tuple(votes[:n]), int(sah), int(tidak), int(expected), int(counted), int(pending))
-
-
-def _sum(code: RegionCode, name: str, lines: tuple[Line, ...], n: int) -> Line:
-    return Line(
-        code=code, name=name,
-        votes=tuple(sum(x.votes[i] for x in lines) for i in range(n)),
-        suara_sah=sum(x.suara_sah for x in lines), suara_tidak_sah=sum(x.suara_tidak_sah for x in lines),
-        tps_expected=sum(x.tps_expected for x in lines), tps_counted=sum(x.tps_counted for x in lines),
-        tps_pending=sum(x.tps_pending for x in lines),
-    )  # fmt: skip
-
-
-def _child_names(conn: Connection, code: RegionCode) -> dict[str, str]:
+def child_names(conn: Connection, code: RegionCode) -> dict[str, str]:
     """Names of the children, keyed by their undotted code (TPS lines are named by number)."""
     stmt = select(RegionRow.code, RegionRow.name)
     stmt = (
@@ -137,24 +127,27 @@ def _child_names(conn: Connection, code: RegionCode) -> dict[str, str]:
     return {undotted(RegionCode(c)): nm for c, nm in conn.execute(stmt)}
 
 
-def _region_name(conn: Connection, code: RegionCode) -> str:
+def region_name(conn: Connection, code: RegionCode) -> str:
     if code == NASIONAL:
         return "Indonesia"
     return conn.scalar(select(RegionRow.name).where(RegionRow.code == code)) or ""
 
 
-def _flag_counts(conn: Connection, contest_id: str, code: RegionCode) -> tuple[int, int]:
-    rows = dict(
-        conn.execute(
-            select(FlagRow.severity, func.count())
-            .where(FlagRow.contest_id == contest_id, in_region(FlagRow.area, code))
-            .group_by(FlagRow.severity)
-        ).all()
-    )
-    return int(rows.get(Severity.ERROR.value, 0)), int(rows.get(Severity.OUTLIER.value, 0))
+def flag_counts(conn: Connection, contest_id: str, code: RegionCode) -> tuple[int, int]:
+    """(errors, outliers) flagged inside `code`: one index-only range count per severity."""
+
+    def count(severity: Severity) -> int:
+        stmt = select(func.count()).where(
+            FlagRow.contest_id == contest_id,
+            FlagRow.severity == severity.value,
+            in_region(FlagRow.area, code),
+        )
+        return int(conn.scalar(stmt) or 0)
+
+    return count(Severity.ERROR), count(Severity.OUTLIER)
 
 
-def _keyed(conn: Connection, contest_id: str, code: RegionCode) -> dict[str, int]:
+def keyed(conn: Connection, contest_id: str, code: RegionCode) -> dict[str, int]:
     """The latest keyed value per field (a later keying supersedes an earlier one)."""
     rows = conn.execute(
         select(KeyedRecapRow.field, KeyedRecapRow.value)

@@ -1,22 +1,26 @@
-"""Write the current result of each TPS (`tps_result`, `tps_vote`) that the recap query sums.
+"""Write the current result of each TPS (`tps_result`, `tps_vote`) and move the region totals with it.
 
 Rows exist for every TPS with a current sheet; `counted` says whether its numbers are in the totals, and
-`tps_vote` rows exist only for counted TPS, so the recap's vote sum needs no join.
+`tps_vote` rows exist only for counted TPS, so the recap's vote sum needs no join. Every write and removal
+here takes the old rows (locked, `FOR UPDATE` on PostgreSQL), and adds (new − old) to the TPS's desa and the
+levels above it in the same transaction (`tally.election.totals`), so `region_total` never lags.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
-from sqlalchemy import Connection, delete
+from sqlalchemy import ColumnElement, Connection, delete, select
 
 from reconcile.contest import Contest
 from reconcile.ids import RegionCode, TpsId
 from reconcile.sheet import TallySheet
+from reconcile.table import all_pages, page_bits
 from tally.db.bulk import insert_rows
 from tally.db.results import TpsResultRow, TpsVoteRow
 from tally.election.scope import in_region
 from tally.election.store import _table
+from tally.election.totals import Deltas, tps_contribution
 
 # tps_result column → the contest field it copies.
 TOTALS = {
@@ -26,6 +30,15 @@ TOTALS = {
     "suara_tidak_sah": "suara_tidak_sah",
     "suara_total": "suara_total",
 }
+_SUMMED = ("dpt", "pengguna", "suara_sah", "suara_tidak_sah")  # what region_total sums, in its order
+
+
+def complete(sheet: TallySheet, contest: Contest) -> bool:
+    """Every page in and every field read (`reconcile.rollup`'s test); an incomplete sheet is pending."""
+    pages = all_pages(contest)
+    return page_bits(sheet.pages) & pages == pages and all(
+        sheet.values.get(f.name) is not None for f in contest.fields
+    )
 
 
 def write_results(
@@ -37,31 +50,63 @@ def write_results(
     flags: Mapping[TpsId, int],
 ) -> int:
     """Replace the results of `scope` with `current` (one sheet per TPS); returns rows written."""
-    clear_results(conn, contest.id, scope)
+    deltas = Deltas()
+    _remove(conn, contest.id, in_region(TpsResultRow.tps_id, scope), deltas)
     sheets = list(current)
-    result_rows = (
-        (
-            contest.id,
-            s.tps,
-            s.id,
-            int(s.tps in counted),
-            flags.get(s.tps, 0),
-            *(s.get(f) for f in TOTALS.values()),
-        )  # fmt: skip
-        for s in sheets
-    )
-    cols = ("contest_id", "tps_id", "sheet_id", "counted", "flags", *TOTALS)
+    result_rows = []
+    vote_rows = []
+    for s in sheets:
+        is_counted = s.tps in counted
+        is_complete = complete(s, contest)
+        n_flags = flags.get(s.tps, 0)
+        totals = [s.get(f) for f in TOTALS.values()]
+        result_rows.append((contest.id, s.tps, s.id, int(is_counted), int(is_complete), n_flags, *totals))
+        votes = (
+            [(i, s.get(name)) for i, name in enumerate(contest.paslon_fields, start=1)] if is_counted else []
+        )
+        vote_rows += [(contest.id, s.tps, i, v) for i, v in votes]
+        row = tps_contribution(is_counted, is_complete, n_flags, [s.get(TOTALS[c]) for c in _SUMMED])
+        deltas.add_tps(s.tps, 1, row, votes)
+    cols = ("contest_id", "tps_id", "sheet_id", "counted", "complete", "flags", *TOTALS)
     written = insert_rows(conn, _table(TpsResultRow), cols, result_rows)
-    vote_rows = (
-        (contest.id, s.tps, i, s.get(name))
-        for s in sheets
-        if s.tps in counted
-        for i, name in enumerate(contest.paslon_fields, start=1)
-    )
     insert_rows(conn, _table(TpsVoteRow), ("contest_id", "tps_id", "paslon", "votes"), vote_rows)
+    deltas.apply(conn, contest.id)
     return written
 
 
 def clear_results(conn: Connection, contest_id: str, scope: RegionCode) -> None:
-    for row in (TpsVoteRow, TpsResultRow):
-        conn.execute(delete(row).where(row.contest_id == contest_id, in_region(row.tps_id, scope)))
+    """Remove the results of `scope` and take them out of the region totals."""
+    deltas = Deltas()
+    _remove(conn, contest_id, in_region(TpsResultRow.tps_id, scope), deltas)
+    deltas.apply(conn, contest_id)
+
+
+def clear_results_of_sheets(conn: Connection, contest_id: str, sheet_ids: ColumnElement[bool]) -> None:
+    """Remove the results whose current sheet matches `sheet_ids` (a condition on `tps_result.sheet_id`)."""
+    deltas = Deltas()
+    _remove(conn, contest_id, sheet_ids, deltas)
+    deltas.apply(conn, contest_id)
+
+
+def _remove(conn: Connection, contest_id: str, where: ColumnElement[bool], deltas: Deltas) -> None:
+    """Delete the matching results and their votes; their old contributions go into `deltas` (negated)."""
+    r = TpsResultRow
+    old = conn.execute(
+        select(r.tps_id, r.counted, r.complete, r.flags, *(getattr(r, c) for c in _SUMMED))
+        .where(r.contest_id == contest_id, where)
+        .order_by(r.tps_id)
+        .with_for_update()  # the old values must stay the ones we subtract until we commit
+    ).all()
+    if not old:
+        return
+    ids = select(r.tps_id).where(r.contest_id == contest_id, where).scalar_subquery()
+    v = TpsVoteRow
+    votes: dict[str, list[tuple[int, int | None]]] = {}
+    for tps, paslon, n in conn.execute(
+        select(v.tps_id, v.paslon, v.votes).where(v.contest_id == contest_id, v.tps_id.in_(ids))
+    ):
+        votes.setdefault(tps, []).append((paslon, n))
+    for tps, counted, is_complete, n_flags, *sums in old:
+        deltas.add_tps(tps, -1, tps_contribution(counted, is_complete, n_flags, sums), votes.get(tps, ()))
+    conn.execute(delete(v).where(v.contest_id == contest_id, v.tps_id.in_(ids)))
+    conn.execute(delete(r).where(r.contest_id == contest_id, where))

@@ -23,6 +23,7 @@ from tally.db.regions import RegionRow, TpsRow
 from tally.db.results import TpsResultRow
 from tally.db.sheets import ContestRow, SheetRow, SheetValueRow
 from tally.election.scope import in_region
+from tally.election.totals import add_expected, rebuild
 
 
 class ValueStatus(StrEnum):
@@ -51,6 +52,7 @@ def save_contest(conn: Connection, contest: Contest) -> None:
         conn.execute(
             _table(ContestRow).insert().values(id=contest.id, name=contest.name, source=contest.source)
         )
+        rebuild(conn, contest.id)  # its region totals start from the TPS already stored (expected)
     else:
         conn.execute(
             update(ContestRow)
@@ -71,6 +73,7 @@ def save_tps(conn: Connection, scope: RegionCode, tps: Iterable[Tps]) -> int:
             changed.append({"i": t.id, "d": t.dpt})
     table = _table(TpsRow)
     inserted = insert_rows(conn, table, ("id", "desa", "number", "dpt"), fresh)
+    add_expected(conn, [str(row[0]) for row in fresh])
     if changed:
         conn.execute(update(table).where(table.c.id == bindparam("i")).values(dpt=bindparam("d")), changed)
     return inserted
@@ -103,7 +106,11 @@ def delete_sheets(conn: Connection, contest_id: str, scope: RegionCode, source: 
         SheetRow.contest_id == contest_id, in_region(SheetRow.tps_id, scope), SheetRow.source == source.value
     )
     # Explicit child deletes: SQLite's ON DELETE CASCADE is per-row and slow; this is one statement each.
-    for child in (SheetValueRow.sheet_id, TpsResultRow.sheet_id, FlagRow.sheet_id):
+    # Results go first, through `clear_results_of_sheets`, so the region totals lose them too.
+    from tally.election.results import clear_results_of_sheets  # results builds on this module
+
+    clear_results_of_sheets(conn, contest_id, TpsResultRow.sheet_id.in_(ids))
+    for child in (SheetValueRow.sheet_id, FlagRow.sheet_id):
         conn.execute(delete(child.class_).where(child.in_(ids)))
     conn.execute(delete(SheetRow).where(SheetRow.id.in_(ids)))
 
