@@ -12,18 +12,23 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from collections import defaultdict
+from pathlib import Path
 
-import cv2
-import numpy as np
-import pytesseract
-from rich.console import Console
-from rich.table import Table
+# bench/ocr.py would shadow the `ocr` package: drop this script's folder from the import path
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from ocr.corpus.handwriting import Handwriting, Split
-from ocr.digits import BLANK, DigitClassifier
-from ocr.digits.boxes import BoxSample, label_plan, render_box
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import pytesseract  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from ocr.corpus.handwriting import Handwriting, Split  # noqa: E402
+from ocr.digits import BLANK, DigitClassifier  # noqa: E402
+from ocr.digits.boxes import BoxSample, label_plan, render_box  # noqa: E402
 
 TESS = "--psm 10 -c tessedit_char_whitelist=0123456789"
 
