@@ -78,7 +78,7 @@ def test_pps_corrects_a_misread_total_with_a_second_pair_of_eyes(
     doubt = page.select_one(f'section.doubt[data-field="{MISREAD}"]')
     assert doubt is not None
     assert doubt.select_one("input[name=angka]").has_attr("autofocus")
-    assert "pages" in [li["data-rule"] for li in page.select("section.flags li")]  # V.A ≠ Σ paslon
+    assert "pages" in [li["data-rule"] for li in page.select("details.flags li")]  # V.A ≠ Σ paslon
     assert str(true) in doubt.select_one("p.evidence").text  # the bubbles said the right number
     crop = pps.get(doubt.select_one("img")["src"])
     assert crop.status_code == 200 and crop.headers["content-type"] == "image/png"
