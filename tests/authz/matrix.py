@@ -1,0 +1,218 @@
+"""The authorisation matrix as data: every route of the app is classified by who may use it, and each class
+knows how to build a request aimed inside or outside the caller's scope and what answer proves allow/deny.
+
+A route missing from ROUTES fails `test_every_route_is_classified`: whoever adds an endpoint decides here
+who may call it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from authz.world import DESA_A, OUT_DESA, OUT_TPS, PASSWORD, TPS_A, World
+from intake.conftest import jpeg
+
+
+class Access(Enum):
+    PUBLIC = "anyone, no token needed"
+    ENTRY = "anyone: the request carries its own credentials (code, password)"
+    ANY_OFFICER = "any valid token, no region involved"
+    TPS_READ = "any officer whose scope covers the TPS"
+    TPS_UPLOAD = "KPPS of that TPS, or PPS of its kelurahan"
+    REGION_STAFF = "PPS/PPK/KPU whose region covers the target region"
+    KPPS_PAGE = "KPPS only; acts on their own TPS (no target in the URL)"
+    REVIEWER = "PPS and PPK only, no target in the URL"
+    REVIEWER_TPS = "PPS and PPK whose scope covers the TPS"
+    PHOTO_TPS = "any officer whose scope covers the photo's TPS"
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    url: str
+    kw: dict[str, Any]
+    cookie: bool = False  # officer pages authenticate by cookie, the API by bearer header
+
+
+Build = Callable[[World, str, bool], Call]  # (world, role, in_scope) → the request
+
+
+def _tps(w: World, role: str, inside: bool) -> str:
+    return TPS_A if inside else OUT_TPS[role]
+
+
+def _desa(role: str, inside: bool) -> str:
+    return DESA_A if inside else OUT_DESA[role]
+
+
+_seed = iter(range(10_000, 10**9))
+
+
+def _upload(w: World, role: str, inside: bool) -> Call:
+    data = jpeg(width=96, height=64, seed=next(_seed))
+    from intake.conftest import sha
+
+    url = f"/api/v1/tps/{_tps(w, role, inside)}/pages/1/photos/{sha(data)}"
+    return Call("PUT", url, {"content": data, "headers": {"Content-Type": "image/jpeg"}})
+
+
+def get(url: str) -> Build:
+    return lambda w, role, inside: Call("GET", url, {})
+
+
+def page(method: str, url: str, **kw: Any) -> Build:
+    return lambda w, role, inside: Call(method, url, dict(kw), cookie=True)
+
+
+ROUTES: dict[tuple[str, str], tuple[Access, Build]] = {
+    ("GET", "/healthz"): (Access.PUBLIC, get("/healthz")),
+    ("GET", "/readyz"): (Access.PUBLIC, get("/readyz")),
+    ("GET", "/metrics"): (Access.PUBLIC, get("/metrics")),
+    ("GET", "/openapi.json"): (Access.PUBLIC, get("/openapi.json")),
+    ("GET", "/docs"): (Access.PUBLIC, get("/docs")),
+    ("GET", "/docs/oauth2-redirect"): (Access.PUBLIC, get("/docs/oauth2-redirect")),
+    ("GET", "/redoc"): (Access.PUBLIC, get("/redoc")),
+    ("POST", "/api/v1/auth/activate"): (
+        Access.ENTRY,
+        lambda w, r, i: Call("POST", "/api/v1/auth/activate", {"json": {"code": w.new_code(TPS_A)}}),
+    ),
+    ("POST", "/api/v1/auth/login"): (
+        Access.ENTRY,
+        lambda w, r, i: Call(
+            "POST", "/api/v1/auth/login", {"json": {"username": "ppk", "password": PASSWORD}}
+        ),
+    ),
+    ("POST", "/api/v1/auth/logout"): (
+        Access.ANY_OFFICER,
+        lambda w, r, i: Call("POST", "/api/v1/auth/logout", {"token": "fresh"}),
+    ),
+    ("GET", "/api/v1/me"): (Access.ANY_OFFICER, get("/api/v1/me")),
+    ("POST", "/api/v1/regions/{region}/activation-codes"): (
+        Access.REGION_STAFF,
+        lambda w, r, i: Call("POST", f"/api/v1/regions/{_desa(r, i)}/activation-codes", {}),
+    ),
+    ("PUT", "/api/v1/tps/{tps_id}/pages/{page}/photos/{sha256}"): (Access.TPS_UPLOAD, _upload),
+    ("GET", "/api/v1/photos/{sha256}"): (
+        Access.TPS_READ,
+        lambda w, r, i: Call("GET", f"/api/v1/photos/{w.photos[_tps(w, r, i)]}", {}),
+    ),
+    ("GET", "/api/v1/photos/{sha256}/readings"): (
+        Access.TPS_READ,
+        lambda w, r, i: Call("GET", f"/api/v1/photos/{w.photos[_tps(w, r, i)]}/readings", {}),
+    ),
+    ("GET", "/api/v1/tps/{tps_id}"): (
+        Access.TPS_READ,
+        lambda w, r, i: Call("GET", f"/api/v1/tps/{_tps(w, r, i)}", {}),
+    ),
+    ("GET", "/api/v1/regions/{region}/recap"): (
+        Access.REGION_STAFF,
+        lambda w, r, i: Call("GET", f"/api/v1/regions/{_desa(r, i)}/recap", {}),
+    ),
+    ("GET", "/api/v1/regions/{region}/pending"): (
+        Access.REGION_STAFF,
+        lambda w, r, i: Call("GET", f"/api/v1/regions/{_desa(r, i)}/pending", {}),
+    ),
+    # Officer pages (cookie).
+    ("GET", "/petugas"): (Access.ANY_OFFICER, page("GET", "/petugas")),
+    ("GET", "/petugas/masuk"): (Access.PUBLIC, page("GET", "/petugas/masuk")),
+    ("POST", "/petugas/masuk"): (
+        Access.ENTRY,
+        page("POST", "/petugas/masuk", data={"username": "ppk", "password": PASSWORD}),
+    ),
+    ("POST", "/petugas/aktivasi"): (
+        Access.ENTRY,
+        lambda w, r, i: Call("POST", "/petugas/aktivasi", {"data": {"kode": w.new_code(TPS_A)}}, True),
+    ),
+    ("POST", "/petugas/keluar"): (
+        Access.ANY_OFFICER,
+        lambda w, r, i: Call("POST", "/petugas/keluar", {"token": "fresh"}, cookie=True),
+    ),
+    ("GET", "/petugas/kpps"): (Access.KPPS_PAGE, page("GET", "/petugas/kpps")),
+    ("POST", "/petugas/kpps/unggah"): (
+        Access.KPPS_PAGE,
+        lambda w, r, i: Call(
+            "POST",
+            "/petugas/kpps/unggah",
+            {
+                "data": {"halaman": "2"},
+                "files": {"foto": ("c.jpg", jpeg(96, 64, seed=next(_seed)), "image/jpeg")},
+            },
+            cookie=True,
+        ),
+    ),
+    ("POST", "/petugas/kpps/usul"): (
+        Access.KPPS_PAGE,
+        page("POST", "/petugas/kpps/usul", data={"kolom": "suara_sah", "angka": "12", "alasan": "uji"}),
+    ),
+    ("GET", "/petugas/pps"): (Access.REVIEWER, page("GET", "/petugas/pps")),
+    ("GET", "/petugas/pps/tps/{tps}"): (
+        Access.REVIEWER_TPS,
+        lambda w, r, i: Call("GET", f"/petugas/pps/tps/{_tps(w, r, i)}", {}, cookie=True),
+    ),
+    ("POST", "/petugas/pps/tps/{tps}/periksa"): (
+        Access.REVIEWER_TPS,
+        lambda w, r, i: Call(
+            "POST",
+            f"/petugas/pps/tps/{_tps(w, r, i)}/periksa",
+            {"data": {"kolom": "suara_sah", "angka": "12"}},
+            cookie=True,
+        ),
+    ),
+    ("POST", "/petugas/pps/perubahan/{change_id}"): (
+        Access.REVIEWER,
+        page("POST", "/petugas/pps/perubahan/999999", data={"keputusan": "setujui"}),
+    ),
+    ("GET", "/petugas/potongan/{sha256}/{field}.png"): (
+        Access.PHOTO_TPS,
+        lambda w, r, i: Call("GET", f"/petugas/potongan/{w.photos[_tps(w, r, i)]}/suara_sah.png", {}, True),
+    ),
+    # Public recap pages and exports: anyone, no token.
+    ("GET", "/"): (Access.PUBLIC, get("/")),
+    ("GET", "/wilayah"): (Access.PUBLIC, get("/wilayah")),
+    ("GET", "/wilayah/{code}"): (Access.PUBLIC, get(f"/wilayah/{DESA_A}")),
+    ("GET", "/tps/{tps}"): (Access.PUBLIC, get(f"/tps/{TPS_A}")),
+    ("GET", "/outlier"): (Access.PUBLIC, get("/outlier")),
+    ("GET", "/audit"): (Access.PUBLIC, get("/audit")),
+    ("GET", "/audit/kepala.json"): (Access.PUBLIC, get("/audit/kepala.json")),
+    ("GET", "/fragmen/kepala"): (Access.PUBLIC, get("/fragmen/kepala")),
+    ("GET", "/ekspor/tps/{tps}.{fmt}"): (Access.PUBLIC, get(f"/ekspor/tps/{TPS_A}.csv")),
+    ("GET", "/ekspor/{code}.{fmt}"): (Access.PUBLIC, get(f"/ekspor/{DESA_A}.json")),
+    ("GET", "/static/{name}"): (Access.PUBLIC, get("/static/petugas.css")),
+}
+
+
+def allowed(access: Access, role: str, inside: bool) -> bool:
+    """The truth the matrix checks against: may `role` do this, aimed inside (or outside) its scope?"""
+    officer = role != "anon"
+    match access:
+        case Access.PUBLIC | Access.ENTRY:
+            return True
+        case Access.ANY_OFFICER:
+            return officer
+        case Access.TPS_READ | Access.PHOTO_TPS:
+            return officer and inside
+        case Access.TPS_UPLOAD:
+            return role in ("kpps", "pps") and inside
+        case Access.REGION_STAFF:
+            return role in ("pps", "ppk", "kpu") and inside
+        case Access.KPPS_PAGE:
+            return role == "kpps"
+        case Access.REVIEWER:
+            return role in ("pps", "ppk")
+        case Access.REVIEWER_TPS:
+            return role in ("pps", "ppk") and inside
+    raise AssertionError(access)
+
+
+def scoped(access: Access) -> bool:
+    """Does the route name a target (so in-scope and out-of-scope differ)?"""
+    return access in (
+        Access.TPS_READ,
+        Access.PHOTO_TPS,
+        Access.TPS_UPLOAD,
+        Access.REGION_STAFF,
+        Access.REVIEWER_TPS,
+    )
