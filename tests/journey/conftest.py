@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "review"))
 from officers import Sample, sample_tps  # noqa: E402
 
 from reconcile.contest import builtin_contest  # noqa: E402
-from reconcile.ids import ancestors, parent  # noqa: E402
+from reconcile.ids import NASIONAL, TpsId, ancestors, parent  # noqa: E402
 from tally.api import create_app  # noqa: E402
-from tally.db.regions import RegionRow, TpsRow  # noqa: E402
-from tally.election.store import save_contest  # noqa: E402
+from tally.db.regions import RegionRow  # noqa: E402
+from tally.election.store import Tps, save_contest, save_tps  # noqa: E402
 from tally.settings import Settings  # noqa: E402
 
 
@@ -52,9 +52,9 @@ def seed_for(app: FastAPI, truth: dict[str, object]) -> None:
             up = chain[depth - 2] if depth > 1 else None
             s.add(RegionRow(code=code, name=names[depth - 1], level=depth, parent=up))
             s.flush()
-        for n in (int(tps[10:]), int(tps[10:]) + 1):  # the sample's TPS and a neighbour with nothing yet
-            s.add(TpsRow(id=f"{tps[:10]}{n:03d}", desa=desa, number=n, dpt=300))
-        save_contest(s.connection(), builtin_contest("ppwp-2024"))
+        save_contest(s.connection(), builtin_contest("ppwp-2024"))  # first: new TPS count as expected in it
+        numbers = (int(tps[10:]), int(tps[10:]) + 1)  # the sample's TPS and a neighbour with nothing yet
+        save_tps(s.connection(), NASIONAL, [Tps(TpsId(f"{tps[:10]}{n:03d}"), 300) for n in numbers])
 
 
 @pytest.fixture

@@ -18,12 +18,12 @@ from fastapi import FastAPI
 
 from ocr.reading import Candidate, DigitReading, FieldReading, Reading
 from reconcile.contest import builtin_contest
-from reconcile.ids import parent
+from reconcile.ids import NASIONAL, TpsId, parent
 from tally.api import create_app
 from tally.auth.scope import Role
 from tally.auth.service import activate, create_staff, issue_codes
-from tally.db.regions import RegionRow, TpsRow
-from tally.election.store import save_contest
+from tally.db.regions import RegionRow
+from tally.election.store import Tps, save_contest, save_tps
 from tally.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,9 +42,9 @@ def seed(app: FastAPI, extra_tps: list[tuple[str, str]] = ()) -> None:  # type: 
         ]:  # fmt: skip
             s.add(RegionRow(code=code, name=name, level=level, parent=up))
         s.flush()
-        for tps, desa in [(TPS_A, DESA_A), (TPS_A2, DESA_A), (TPS_B, DESA_B), *extra_tps]:
-            s.add(TpsRow(id=tps, desa=desa, number=int(tps[10:]), dpt=280))
-        save_contest(s.connection(), builtin_contest("ppwp-2024"))
+        save_contest(s.connection(), builtin_contest("ppwp-2024"))  # first: new TPS count as expected in it
+        all_tps = [TPS_A, TPS_A2, TPS_B, *(t for t, _ in extra_tps)]
+        save_tps(s.connection(), NASIONAL, [Tps(TpsId(t), 280) for t in all_tps])
 
 
 class Browser:
