@@ -16,7 +16,9 @@ from numpy.typing import NDArray
 from ocr.forms.spec import Rect
 from ocr.locate import Gray
 
-FRAME_INSET_MM = 1.0  # the printed frame's line and its blur, cut away from each side
+FRAME_INSET_MM = 1.0  # the printed frame's line and its blur: the two-digit check looks inside this
+CROP_INSET_MM = 0.0  # the classifier gets the box through its frame lines (its preprocessing erases them;
+# measured on corpus photos: 93.6 % digit accuracy at 0.0 mm against 92.7 % at 1.0 mm)
 GAP_MM = 1.4  # between two boxes of a number: up to the neighbour's frame line
 OUTER_MM = 5.0  # left of the hundreds box and right of the units box: where an extra digit lands
 INK_LEVEL = 0.45  # darkness (0 paper … 1 ink) above which a pixel counts as ink
@@ -63,12 +65,14 @@ def cut_cell(
 ) -> Cell:
     """The inside of `box`; `position` 0/1/2 = hundreds/tens/units (the outer sides are searched wider);
     `printed` (the blank form's print at the same scale) keeps printed lines from counting as ink."""
-    x0, y0, x1, y1 = _px(box, px_per_mm, FRAME_INSET_MM)
+    x0, y0, x1, y1 = _px(box, px_per_mm, CROP_INSET_MM)
     crop = page[max(0, y0) : y1, max(0, x0) : x1]
     flags: list[str] = []
-    ink = _ink(crop, paper)
+    ix0, iy0, ix1, iy1 = _px(box, px_per_mm, FRAME_INSET_MM)
+    inner = page[max(0, iy0) : iy1, max(0, ix0) : ix1]
+    ink = _ink(inner, paper)
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    tall = [s for s in stats[1:] if s[3] > 0.45 * crop.shape[0]]
+    tall = [s for s in stats[1:] if s[3] > 0.45 * inner.shape[0]]
     if len(tall) >= 2:
         spans = sorted((int(s[0]), int(s[0] + s[2])) for s in tall)
         if spans[1][0] >= spans[0][1] - 1:  # side by side, not one digit's broken stroke above the other
