@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tally.errors import TallyError, TooManyRequests, Unauthorized
 
 _HTTP_MESSAGES = {
+    400: ("unreadable_body", "Isi permintaan tidak dapat dibaca (JSON rusak). Periksa lalu kirim ulang."),
     404: ("not_found", "Alamat tidak ditemukan."),
     405: ("method_not_allowed", "Cara pengiriman ini tidak didukung untuk alamat ini."),
 }

@@ -7,6 +7,7 @@ from tally.api.schemas import ErrorOut
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorOut, "description": text}
     for code, text in {
+        400: "Isi permintaan tidak dapat dibaca",
         401: "Tidak ada token, atau token tidak berlaku",
         403: "Di luar wewenang pemegang token",
         404: "Tidak ditemukan",
