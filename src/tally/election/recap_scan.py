@@ -35,8 +35,8 @@ def recap_scan(conn: Connection, contest: Contest, code: RegionCode) -> Recap:
                 func.sum(case((counted, res.suara_sah), else_=0)),
                 func.sum(case((counted, res.suara_tidak_sah), else_=0)),
                 func.sum(res.counted),
-                func.sum(case((res.complete == 0, 1), else_=0)),
-                func.sum(case(((res.complete == 1) & (res.flags > 0), 1), else_=0)),
+                func.sum(case(((res.counted == 0) & (res.complete == 0), 1), else_=0)),
+                func.sum(case(((res.counted == 0) & (res.complete == 1) & (res.flags > 0), 1), else_=0)),
             )
             .where(res.contest_id == contest.id, in_region(res.tps_id, code))
             .group_by(child_key)

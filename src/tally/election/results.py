@@ -2,7 +2,7 @@
 
 Rows exist for every TPS with a current sheet; `counted` says whether its numbers are in the totals, and
 `tps_vote` rows exist only for counted TPS, so the recap's vote sum needs no join. Every write and removal
-here takes the old rows (locked, `FOR UPDATE` on PostgreSQL), and adds (new − old) to the TPS's desa and the
+here takes the old rows out (`DELETE … RETURNING`), and adds (new − old) to the TPS's desa and the
 levels above it in the same transaction (`tally.election.totals`), so `region_total` never lags.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
-from sqlalchemy import ColumnElement, Connection, delete, select
+from sqlalchemy import ColumnElement, Connection, delete
 
 from reconcile.contest import Contest
 from reconcile.ids import RegionCode, TpsId
@@ -89,24 +89,28 @@ def clear_results_of_sheets(conn: Connection, contest_id: str, sheet_ids: Column
 
 
 def _remove(conn: Connection, contest_id: str, where: ColumnElement[bool], deltas: Deltas) -> None:
-    """Delete the matching results and their votes; their old contributions go into `deltas` (negated)."""
-    r = TpsResultRow
+    """Delete the matching results and their votes; their old contributions go into `deltas` (negated).
+
+    `DELETE … RETURNING` hands back exactly the rows this statement removed, so what is subtracted is what
+    was there, even when another writer committed in between (a separate SELECT could read other rows).
+    """
+    r, v = TpsResultRow, TpsVoteRow
     old = conn.execute(
-        select(r.tps_id, r.counted, r.complete, r.flags, *(getattr(r, c) for c in _SUMMED))
+        delete(r)
         .where(r.contest_id == contest_id, where)
-        .order_by(r.tps_id)
-        .with_for_update()  # the old values must stay the ones we subtract until we commit
+        .returning(r.tps_id, r.counted, r.complete, r.flags, *(getattr(r, c) for c in _SUMMED))
     ).all()
     if not old:
         return
-    ids = select(r.tps_id).where(r.contest_id == contest_id, where).scalar_subquery()
-    v = TpsVoteRow
+    # Votes of the TPS whose result row is now ours (deleted, locked until commit): nobody else moves them.
     votes: dict[str, list[tuple[int, int | None]]] = {}
-    for tps, paslon, n in conn.execute(
-        select(v.tps_id, v.paslon, v.votes).where(v.contest_id == contest_id, v.tps_id.in_(ids))
-    ):
-        votes.setdefault(tps, []).append((paslon, n))
+    for chunk in range(0, len(old), 5000):
+        ids = [row[0] for row in old[chunk : chunk + 5000]]
+        for tps, paslon, n in conn.execute(
+            delete(v)
+            .where(v.contest_id == contest_id, v.tps_id.in_(ids))
+            .returning(v.tps_id, v.paslon, v.votes)
+        ):
+            votes.setdefault(tps, []).append((paslon, n))
     for tps, counted, is_complete, n_flags, *sums in old:
         deltas.add_tps(tps, -1, tps_contribution(counted, is_complete, n_flags, sums), votes.get(tps, ()))
-    conn.execute(delete(v).where(v.contest_id == contest_id, v.tps_id.in_(ids)))
-    conn.execute(delete(r).where(r.contest_id == contest_id, where))

@@ -126,6 +126,7 @@ def load_sheets(conn: Connection, contest_id: str, scope: RegionCode) -> list[Ta
             SheetRow.pages,
             SheetValueRow.field,
             SheetValueRow.value,
+            SheetValueRow.status,
         )  # fmt: skip
         .outerjoin(SheetValueRow, SheetValueRow.sheet_id == SheetRow.id)
         .where(SheetRow.contest_id == contest_id, in_region(SheetRow.tps_id, scope))
@@ -134,20 +135,23 @@ def load_sheets(conn: Connection, contest_id: str, scope: RegionCode) -> list[Ta
     out: list[TallySheet] = []
     current: tuple[str, str, str, int, str] | None = None
     values: dict[str, int | None] = {}
-    for sid, tps, source, version, pages, name, value in rows:
+    doubtful: set[str] = set()
+    for sid, tps, source, version, pages, name, value, status in rows:
         if current is not None and current[0] != sid:
-            out.append(_sheet(contest_id, current, values))
-            values = {}
+            out.append(_sheet(contest_id, current, values, doubtful))
+            values, doubtful = {}, set()
         current = (sid, tps, source, version, pages)
         if name is not None:  # a sheet with no value at all still comes back
             values[name] = value
+            if status == ValueStatus.REVIEW and value is not None:
+                doubtful.add(name)
     if current is not None:
-        out.append(_sheet(contest_id, current, values))
+        out.append(_sheet(contest_id, current, values, doubtful))
     return out
 
 
 def _sheet(
-    contest_id: str, head: tuple[str, str, str, int, str], values: dict[str, int | None]
+    contest_id: str, head: tuple[str, str, str, int, str], values: dict[str, int | None], doubtful: set[str]
 ) -> TallySheet:
     sid, tps, source, version, pages = head
     return TallySheet(
@@ -158,6 +162,7 @@ def _sheet(
         pages=frozenset(int(p) for p in pages.split(",") if p),
         source=Source(source),
         version=version,
+        doubtful=frozenset(doubtful),
     )
 
 

@@ -30,11 +30,18 @@ Key = tuple[int, str]  # (level, area)
 def tps_contribution(counted: int, complete: int, flags: int, sums: Sequence[int | None]) -> tuple[int, ...]:
     """What one stored TPS result adds to every region above it, in `MEASURES` order minus tps_expected.
 
-    Pending and flagged follow `reconcile.rollup`: pending = not complete, flagged = complete with an error
-    flag; the sums (dpt, pengguna, sah, tidak sah) count only when the TPS is counted.
+    Pending and flagged follow `reconcile.rollup` (pending = not complete, flagged = complete with an error
+    flag), among the TPS not counted, so counted / pending / flagged never overlap whatever a caller
+    marks counted; the sums (dpt, pengguna, sah, tidak sah) count only when the TPS is counted.
     """
     c = 1 if counted else 0
-    return (c, int(not complete), int(bool(complete) and flags > 0), *((v or 0) * c for v in sums))
+    waiting = 1 - c
+    return (
+        c,
+        waiting * int(not complete),
+        waiting * int(bool(complete) and flags > 0),
+        *((v or 0) * c for v in sums),
+    )
 
 
 @dataclass
@@ -138,8 +145,8 @@ _SUMS = MEASURES[4:]
 _DESA_TOTALS = text(
     f"INSERT INTO region_total (contest_id, level, area, {', '.join(MEASURES)})"
     " SELECT :c, 4, substr(t.id, 1, 10), count(*), coalesce(sum(r.counted), 0),"
-    " coalesce(sum(CASE WHEN r.complete = 0 THEN 1 ELSE 0 END), 0),"
-    " coalesce(sum(CASE WHEN r.complete = 1 AND r.flags > 0 THEN 1 ELSE 0 END), 0), "
+    " coalesce(sum(CASE WHEN r.counted = 0 AND r.complete = 0 THEN 1 ELSE 0 END), 0),"
+    " coalesce(sum(CASE WHEN r.counted = 0 AND r.complete = 1 AND r.flags > 0 THEN 1 ELSE 0 END), 0), "
     + ", ".join(f"coalesce(sum(CASE WHEN r.counted = 1 THEN r.{s} ELSE 0 END), 0)" for s in _SUMS)
     + " FROM tps t LEFT JOIN tps_result r ON r.contest_id = :c AND r.tps_id = t.id"
     " GROUP BY substr(t.id, 1, 10)"
@@ -162,8 +169,8 @@ def _level_rows(conn: Connection, contest_id: str, lvl: int) -> dict[str, tuple[
         select(
             key,
             func.sum(r.counted),
-            func.sum(case((r.complete == 0, 1), else_=0)),
-            func.sum(case(((r.complete == 1) & (r.flags > 0), 1), else_=0)),
+            func.sum(case(((r.counted == 0) & (r.complete == 0), 1), else_=0)),
+            func.sum(case(((r.counted == 0) & (r.complete == 1) & (r.flags > 0), 1), else_=0)),
             *(func.sum(case((r.counted == 1, func.coalesce(getattr(r, s), 0)), else_=0)) for s in _SUMS),
         )
         .where(r.contest_id == contest_id)

@@ -65,8 +65,8 @@ def _fill() -> None:
         " tps_flagged, dpt, pengguna, suara_sah, suara_tidak_sah)"
         " SELECT c.id, 4, substr(t.id, 1, 10), count(*),"
         " coalesce(sum(r.counted), 0),"
-        " coalesce(sum(CASE WHEN r.complete = 0 THEN 1 ELSE 0 END), 0),"
-        " coalesce(sum(CASE WHEN r.complete = 1 AND r.flags > 0 THEN 1 ELSE 0 END), 0),"
+        " coalesce(sum(CASE WHEN r.counted = 0 AND r.complete = 0 THEN 1 ELSE 0 END), 0),"
+        " coalesce(sum(CASE WHEN r.counted = 0 AND r.complete = 1 AND r.flags > 0 THEN 1 ELSE 0 END), 0),"
         + ", ".join(f" coalesce(sum(CASE WHEN r.counted = 1 THEN r.{s} ELSE 0 END), 0)" for s in _SUMS)
         + " FROM contest c CROSS JOIN tps t"
         " LEFT JOIN tps_result r ON r.contest_id = c.id AND r.tps_id = t.id"
