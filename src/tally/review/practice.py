@@ -1,0 +1,72 @@
+"""Latihan (bimtek practice): officers upload sample forms and see what the reader makes of them, in a
+namespace of its own — its own table (`practice_attempt`) and photo directory (`DATA_DIR/latihan`) — so a
+practice photo never becomes a sheet, a result, a flag or a recap line. The reader is loaded once, on the
+first practice upload, and reads in the request's worker thread (a bimtek room, not election night)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tally.db.review import PracticeAttemptRow
+from tally.errors import Unprocessable
+from tally.photos.store import PhotoStore
+from tally.worker.apply import photo_status
+from tally.worker.readers import Reader, load_reader
+
+MAX_BYTES = 15 * 1024 * 1024
+
+
+class Practice:
+    def __init__(self, data_dir: Path, reader_spec: str) -> None:
+        self.store = PhotoStore(data_dir / "latihan")
+        self.reader_spec = reader_spec
+        self._reader: Reader | None = None
+        self._loaded = False
+        self._lock = threading.Lock()
+
+    def reader(self) -> Reader | None:
+        with self._lock:
+            if not self._loaded:
+                self._reader, self._loaded = load_reader(self.reader_spec), True
+            return self._reader
+
+    def attempt(self, sessions: sessionmaker[Session], officer: str, data: bytes) -> PracticeAttemptRow:
+        if not data.startswith(b"\xff\xd8") or len(data) > MAX_BYTES:
+            raise Unprocessable("not_jpeg", "Kirim foto JPEG halaman C.Hasil (maksimal 15 MB).")
+        sha = hashlib.sha256(data).hexdigest()
+        f, path = self.store.spool()
+        with f:
+            f.write(data)
+        self.store.commit(path, sha)
+        reader = self.reader()
+        reading = reader.read(data) if reader is not None else None
+        with sessions() as s, s.begin():
+            row = PracticeAttemptRow(
+                officer=officer,
+                page=reading.page if reading is not None else None,
+                photo_sha256=sha,
+                status=photo_status(reading).value,
+                body=json.dumps(reading.to_json() if reading is not None else {}),
+                created_at=datetime.now(UTC),
+            )
+            s.add(row)
+            s.flush()
+            s.expunge(row)
+        return row
+
+
+def attempts(session: Session, officer: str, limit: int = 10) -> list[PracticeAttemptRow]:
+    stmt = (
+        select(PracticeAttemptRow)
+        .where(PracticeAttemptRow.officer == officer)
+        .order_by(PracticeAttemptRow.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

@@ -1,0 +1,88 @@
+"""Salinan: a printable PDF of one TPS's result that saksi and Bawaslu check against the public page —
+the numbers that count, each photo's thumbnail and SHA-256, and the newest audit entry about the TPS with its
+hash (and the signed chain head), so a printed copy can be matched to the public log line by line."""
+
+from __future__ import annotations
+
+import io
+
+from fpdf import FPDF
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reconcile.contest import Contest
+from reconcile.ids import TpsId
+from tally.audit import entries_for, latest_head
+from tally.db.intake import PhotoRow
+from tally.photos.jpeg import upright
+from tally.photos.store import PhotoStore
+from tally.web import queries
+
+THUMB_PX = 360
+STATUS = {"masuk": "dihitung", "tertunda": "tertunda", "belum": "belum ada data"}
+
+
+def _text(s: str) -> str:
+    """The PDF core fonts are Latin-1: replace anything else rather than fail on a name."""
+    return s.replace("—", "-").replace("…", "...").encode("latin-1", "replace").decode("latin-1")
+
+
+def _thumb(store: PhotoStore, row: PhotoRow) -> bytes | None:
+    if not store.exists(row.sha256):
+        return None
+    with Image.open(io.BytesIO(upright(store.read(row.sha256), row.orientation))) as im:
+        im.thumbnail((THUMB_PX, THUMB_PX))
+        out = io.BytesIO()
+        im.convert("L").save(out, format="JPEG", quality=70)
+    return out.getvalue()
+
+
+def salinan_pdf(session: Session, contest: Contest, tps: TpsId, store: PhotoStore, base_url: str) -> bytes:
+    view = queries.tps_page(session, contest, tps)  # the same values the public TPS page shows
+    photos = list(session.scalars(select(PhotoRow).where(PhotoRow.tps_id == tps).order_by(PhotoRow.page)))
+    entry = next(iter(entries_for(session, tps, limit=1)), None)
+    head = latest_head(session)
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.cell(0, 8, _text(f"Salinan hasil TPS {view.number:03d} ({tps})"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 9)
+    where = " > ".join(c.name for c in view.crumbs)
+    for line in (contest.name, where, f"Status: {STATUS.get(view.status, view.status)}",
+                 f"Periksa di halaman publik: {base_url}/tps/{tps}"):  # fmt: skip
+        pdf.multi_cell(0, 5, _text(line), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.cell(0, 6, "Angka", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 8)
+    for _name, label, value in view.values:
+        pdf.cell(150, 4.5, _text(label), border="B")
+        pdf.cell(
+            0, 4.5, "-" if value is None else str(value), border="B", align="R", new_x="LMARGIN", new_y="NEXT"
+        )
+    pdf.ln(3)
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.cell(0, 6, "Foto C.Hasil (SHA-256)", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Courier", "", 7)
+    for row in photos:
+        thumb = _thumb(store, row)
+        pdf.multi_cell(0, 4, f"Halaman {row.page}: {row.sha256}", new_x="LMARGIN", new_y="NEXT")
+        if thumb is not None:
+            pdf.image(io.BytesIO(thumb), w=40)
+        pdf.ln(1)
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.cell(0, 6, "Log audit", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Courier", "", 7)
+    if entry is not None:
+        pdf.multi_cell(0, 4, f"Entri #{entry.seq} {entry.action} oleh {entry.actor} ({entry.actor_role})",
+                       new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+        pdf.multi_cell(0, 4, f"hash {entry.hash}", new_x="LMARGIN", new_y="NEXT")
+    else:
+        pdf.multi_cell(0, 4, "Belum ada entri audit untuk TPS ini.", new_x="LMARGIN", new_y="NEXT")
+    if head is not None:
+        pdf.multi_cell(
+            0, 4, f"Kepala rantai bertanda tangan: #{head.seq} {head.hash}", new_x="LMARGIN", new_y="NEXT"
+        )
+    return bytes(pdf.output())

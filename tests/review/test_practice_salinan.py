@@ -1,0 +1,84 @@
+"""Practice (latihan) reads a sample form with the real reader and never touches the real count; the salinan
+PDF carries the TPS's numbers, each photo's SHA-256 and the audit entry hash."""
+
+from __future__ import annotations
+
+import re
+import zlib
+
+from officers import DESA_A, KEC, TPS_A, Office, Sample, office
+from sqlalchemy import func, select
+from test_pps_review import MISREAD, page2, upload_all
+
+from reconcile.contest import builtin_contest
+from reconcile.ids import NASIONAL
+from tally.auth.scope import Role
+from tally.db.audit import AuditEntry
+from tally.db.intake import PhotoRow
+from tally.db.review import PracticeAttemptRow
+from tally.db.sheets import SheetRow
+from tally.election.recap import recap
+from tally.settings import Settings
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text drawn on the pages: every Flate content stream inflated, the (string) operands joined."""
+    out = []
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            body = zlib.decompress(m.group(1))
+        except zlib.error:
+            continue  # an image
+        out += [t.decode("latin-1") for t in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", body)]
+    return "".join(out)
+
+
+def test_practice_reads_a_sample_and_real_recaps_do_not_change(
+    settings: Settings, samples: list[Sample]
+) -> None:
+    with office(settings, ocr_reader="ocr.reader:PhotoReader") as o:
+        contest = builtin_contest("ppwp-2024")
+        kpps = o.kpps(TPS_A)
+
+        def state() -> tuple[object, ...]:
+            with o.sessions() as s:
+                conn = s.connection()
+                counts = [
+                    s.scalar(select(func.count()).select_from(t)) for t in (PhotoRow, SheetRow, AuditEntry)
+                ]
+                return (recap(conn, contest, NASIONAL), recap(conn, contest, KEC), *counts)
+
+        before = state()
+        page2_photo = next(x for x in samples if x.truth["page"] == 2)
+        r = kpps.post("/petugas/latihan", files={"foto": ("a.jpg", page2_photo.jpeg, "image/jpeg")})
+        assert r.status_code == 303
+        soup = kpps.soup("/petugas/latihan")
+        attempt = soup.select_one("section.attempt")
+        assert attempt is not None and attempt["data-status"] in ("read", "review")
+        assert len(attempt.select("table.reading tr[data-field]")) == 3  # the three paslon totals
+        assert "tidak pernah masuk" in soup.select_one(".latihan-banner").text
+        assert state() == before
+        with o.sessions() as s:
+            assert s.scalar(select(func.count()).select_from(PracticeAttemptRow)) == 1
+
+
+def test_salinan_pdf_carries_numbers_photo_hashes_and_audit_hash(
+    officers: Office, samples: list[Sample]
+) -> None:
+    upload_all(officers, samples)
+    true = page2(samples)["fields"][MISREAD]
+    pps, second = (officers.staff(n, Role.PPS, DESA_A) for n in ("pps.a", "pps.b"))
+    pps.post(f"/petugas/pps/tps/{TPS_A}/periksa", data={"kolom": MISREAD, "angka": str(true)})
+    second.post(f"/petugas/pps/tps/{TPS_A}/periksa", data={"kolom": MISREAD, "angka": str(true)})  # agrees
+    r = officers.browser().get(f"/salinan/{TPS_A}.pdf")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert r.content.startswith(b"%PDF")
+    text = pdf_text(r.content)
+    with officers.sessions() as s:
+        shas = list(s.scalars(select(PhotoRow.sha256)))
+        last = s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert last is not None and last.action == "approval"
+    squashed = text.replace("\n", "").replace(" ", "")
+    assert all(sha in squashed for sha in shas)
+    assert last.hash in squashed
+    assert officers.browser().get("/salinan/9999999999999.pdf").status_code == 404
