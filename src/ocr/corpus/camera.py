@@ -12,7 +12,6 @@ page's own resolution allow, then stretched to the sensor; only the noise and th
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -64,8 +63,12 @@ def develop(page: np.ndarray, boxes: Mapping[str, np.ndarray], p: dict[str, Any]
         jpeg = encode(img, p)
     finally:
         cv2.setNumThreads(threads)
-    out = {k: geo.forward(np.asarray(q, np.float64).reshape(4, 2)).astype(np.float32)
-           for k, q in boxes.items()}
+    keys = list(boxes)
+    out: dict[str, np.ndarray] = {}
+    if keys:  # one pass over every corner: the fold/crumple inversion iterates, so batch it
+        corners = np.concatenate([np.asarray(boxes[k], np.float64).reshape(4, 2) for k in keys])
+        moved = geo.forward(corners).astype(np.float32).reshape(-1, 4, 2)
+        out = {k: moved[i] for i, k in enumerate(keys)}
     return Photo(jpeg, out, p)
 
 
@@ -107,19 +110,22 @@ def render(page: U8, p: dict[str, Any], geo: Geometry) -> U8:
 
     tex_rng = np.random.default_rng(p["texture_seed"])
     canvas: np.ndarray = _table(p, qx, qy, (wp, hp), tex_rng)
-    # The page: pre-shrunk when the render samples it sparsely (bilinear sampling would alias thin lines).
-    ratio = scale / f  # render px per page px
-    src: np.ndarray = page
-    if ratio < 0.67:
-        src = cv2.resize(page, (max(1, round(pw * ratio * 1.5)), max(1, round(ph * ratio * 1.5))),
-                         interpolation=cv2.INTER_AREA)
-    kx, ky = src.shape[1] / pw, src.shape[0] / ph
-    mx = cv2.resize((u * kx - 0.5).astype(np.float32), (wp, hp), interpolation=cv2.INTER_LINEAR)
-    my = cv2.resize((v * ky - 0.5).astype(np.float32), (wp, hp), interpolation=cv2.INTER_LINEAR)
-    cv2.remap(src, mx, my, cv2.INTER_LINEAR, dst=canvas, borderMode=cv2.BORDER_TRANSPARENT)
-    del mx, my
-
     on_page = (u >= 0) & (u <= pw) & (v >= 0) & (v <= ph)
+    ratio = scale / f  # render px per page px
+    src, kx, ky = _page_source(page, ratio)
+    # Only the cells around the page are remapped (the rest stays table). Each side keeps two grid points
+    # of margin, so the stretched maps match a stretch of the whole grid wherever the page can land.
+    rows, cols = np.flatnonzero(on_page.any(axis=1)), np.flatnonzero(on_page.any(axis=0))
+    if rows.size:
+        a0, a1 = max(0, int(rows[0]) - 2), min(gh, int(rows[-1]) + 3)
+        b0, b1 = max(0, int(cols[0]) - 2), min(gw, int(cols[-1]) + 3)
+        size = ((b1 - b0) * GRID, (a1 - a0) * GRID)
+        mx = cv2.resize((u[a0:a1, b0:b1] * kx - 0.5).astype(np.float32), size, interpolation=cv2.INTER_LINEAR)
+        my = cv2.resize((v[a0:a1, b0:b1] * ky - 0.5).astype(np.float32), size, interpolation=cv2.INTER_LINEAR)
+        roi = canvas[a0 * GRID:a1 * GRID, b0 * GRID:b1 * GRID]
+        cv2.remap(src, mx, my, cv2.INTER_LINEAR, dst=roi, borderMode=cv2.BORDER_TRANSPARENT)
+        del mx, my
+
     shadow = lighting.shadow_canvas(p, p["width"], p["height"])
     gain = lighting.light_gain(p, xd, yd, p["width"], p["height"], on_page, u, v, shadow)
     g8 = np.clip(np.power(gain, 1 / lighting.GAMMA) * GAIN_UNIT + 0.5, 0, 255).astype(np.uint8)
@@ -135,10 +141,35 @@ def render(page: U8, p: dict[str, Any], geo: Geometry) -> U8:
         canvas = cv2.GaussianBlur(canvas, (0, 0), rest)
     if p["motion_px"] / f >= 1.0:
         canvas = cv2.filter2D(canvas, -1, motion_kernel(p["motion_px"] / f, _stored_angle(p)))
-    img: np.ndarray = np.ascontiguousarray(canvas[GRID:GRID + hr, GRID:GRID + wr])
-    if (wr, hr) != (ws, hs):
+    img: np.ndarray = canvas[GRID:GRID + hr, GRID:GRID + wr]  # a view: OpenCV reads it in place
+    # Sensor noise, ~2 stored px grain, is added at the render's own size and stretched with it: the full
+    # frame is then touched once (the stretch). A render coarser than the grain is stretched to it first.
+    grain = ((ws + 1) // 2, (hs + 1) // 2)
+    if wr < grain[0]:
+        img = cv2.resize(img, grain, interpolation=cv2.INTER_LINEAR)
+    img = lighting.add_noise(img, p, np.random.default_rng(p["noise_seed"]), grain)
+    if img.shape[:2] != (hs, ws):
         img = cv2.resize(img, (ws, hs), interpolation=cv2.INTER_LINEAR)
-    return lighting.add_noise(img, p, np.random.default_rng(p["noise_seed"]))
+    return np.asarray(img, np.uint8)
+
+
+def _page_source(page: U8, ratio: float) -> tuple[U8, float, float]:
+    """The page as the render samples it, `ratio` render px per page px, and its (x, y) px per page px.
+    Bilinear sampling sparser than 1.5 source px aliases thin printed lines, and a source coarser than
+    the render blurs it: exact 2×2 halvings (box filter, OpenCV's fast path) while the source stays at
+    least as fine as the render, then one mild bilinear step (≥ 0.75×) to 1.5 source px per render px."""
+    src, k = page, 1.0
+    while k / 2 >= ratio:
+        h2, w2 = src.shape[0] // 2, src.shape[1] // 2  # even crop: pixel i covers page px [2i, 2i + 2)
+        src = np.asarray(cv2.resize(src[:h2 * 2, :w2 * 2], (w2, h2), interpolation=cv2.INTER_AREA), np.uint8)
+        k /= 2
+    if k <= 1.5 * ratio:
+        return src, k, k
+    r = 1.5 * ratio / k
+    h, w = src.shape[:2]
+    nw, nh = max(1, round(w * r)), max(1, round(h * r))
+    small = np.asarray(cv2.resize(src, (nw, nh), interpolation=cv2.INTER_LINEAR), np.uint8)
+    return small, k * nw / w, k * nh / h
 
 
 def _stored_angle(p: dict[str, Any]) -> float:
@@ -171,20 +202,27 @@ def _table(p: dict[str, Any], qx: F64, qy: F64, size: tuple[int, int], rng: np.r
 
 
 def encode(img: np.ndarray, p: dict[str, Any]) -> bytes:
-    """The camera's JPEG, the app's recompression(s), and the EXIF Orientation that turns it upright."""
+    """The camera's JPEG, the app's recompression(s), and the EXIF Orientation that turns it upright.
+    OpenCV encodes straight from BGR (4:2:0, libjpeg-turbo); the EXIF block goes in as an APP1 segment."""
     qualities = list(p["jpeg_qualities"])
     for q in qualities[:-1]:
         _, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(q)])
         img = np.asarray(cv2.imdecode(buf, cv2.IMREAD_COLOR), np.uint8)
-    h, w = img.shape[:2]
-    pil = Image.frombuffer("RGB", (w, h), np.ascontiguousarray(img), "raw", "BGR", 0, 1)
+    _, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(qualities[-1])])
     exif = Image.Exif()
     exif[EXIF_ORIENTATION] = int(p["exif_orientation"])
     exif[EXIF_MAKE] = "Tally"
     exif[EXIF_MODEL] = f"simulated {p['sensor']}"
-    out = io.BytesIO()
-    pil.save(out, format="JPEG", quality=int(qualities[-1]), exif=exif.tobytes())
-    return out.getvalue()
+    return with_exif(buf.tobytes(), exif.tobytes())
+
+
+def with_exif(jpeg: bytes, exif: bytes) -> bytes:
+    """`jpeg` with an APP1 Exif segment after its JFIF APP0 header (where cameras and Pillow put it)."""
+    at = 2
+    if jpeg[2:4] == b"\xff\xe0":  # skip the JFIF header
+        at = 4 + int.from_bytes(jpeg[4:6], "big")
+    app1 = b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif
+    return jpeg[:at] + app1 + jpeg[at:]
 
 
 def _bgr(page: np.ndarray) -> U8:

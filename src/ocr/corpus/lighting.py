@@ -145,19 +145,29 @@ def srgb_noise_lut(electrons: float, read: float) -> F32:
     return np.minimum(sigma_lin * slope * 255, 40.0).astype(np.float32)
 
 
-def add_noise(img: U8, p: dict[str, Any], rng: np.random.Generator) -> U8:
-    """Sensor noise, signal dependent, generated at half resolution (the phone's demosaic and denoiser make
-    grain about 2 px wide) with weaker, blotchier chroma; stretched and added to the full frame in one pass
-    (biased by 128 in uint8 so the stretch and the sum stay 8-bit)."""
+def add_noise(img: U8, p: dict[str, Any], rng: np.random.Generator, grain: tuple[int, int]) -> U8:
+    """Sensor noise, signal dependent, drawn on a `grain` (w, h) grid — half the stored frame: the phone's
+    demosaic and denoiser make grain about 2 px wide — with weaker, blotchier chroma (a quarter of that
+    grid, following the light there); stretched to `img` and added in one 8-bit pass (biased by 128 so
+    the stretch stays 8-bit). The Gaussian draws are OpenCV's (3× numpy's speed), seeded from `rng`."""
     h, w = img.shape[:2]
-    hh, hw = (h + 1) // 2, (w + 1) // 2
-    grey = cv2.resize(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), (hw, hh), interpolation=cv2.INTER_AREA)
+    gw, gh = grain
+    grey = cv2.resize(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), grain, interpolation=cv2.INTER_LINEAR)
     sigma = cv2.LUT(grey, srgb_noise_lut(float(p["electrons"]), float(p["read_noise"])))
-    raw = np.frombuffer(rng.bytes(hh * hw * 3), np.uint8).reshape(3, hh, hw)
-    luma = (raw.sum(0, dtype=np.int16) - np.int16(382)).astype(np.float32) * (sigma / 128.0)
-    qh, qw = (hh + 3) // 4, (hw + 3) // 4
-    chroma = [_smooth(rng, (hh, hw), (qh, qw)) * (sigma * float(p["chroma_noise"])) for _ in range(2)]
-    n = cv2.merge([luma + chroma[0] + 128.5, luma + 128.5, luma + chroma[1] + 128.5])
-    n8 = np.clip(n, 0, 255).astype(np.uint8)
-    full = cv2.resize(n8, (w, h), interpolation=cv2.INTER_LINEAR)
-    return np.asarray(cv2.addWeighted(img, 1.0, full, 1.0, -128.0), np.uint8)
+    cv2.setRNGSeed(int(rng.integers(2**31)))
+    luma = _gauss((gh, gw)) * sigma
+    qw, qh = max(2, (gw + 3) // 4), max(2, (gh + 3) // 4)
+    amp = cv2.resize(sigma, (qw, qh), interpolation=cv2.INTER_AREA) * np.float32(p["chroma_noise"])
+    blue, red = (cv2.resize(_gauss((qh, qw)) * amp, grain,
+                            interpolation=cv2.INTER_CUBIC) for _ in range(2))  # 1-channel: OpenCV's fast path
+    biased = luma + np.float32(128.0)
+    zero = np.zeros_like(biased)
+    n8 = cv2.merge([cv2.add(biased, c, dtype=cv2.CV_8U) for c in (blue, zero, red)])  # rounds, saturates
+    if (w, h) != grain:
+        n8 = cv2.resize(n8, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.asarray(cv2.addWeighted(img, 1.0, n8, 1.0, -128.0), np.uint8)
+
+
+def _gauss(shape: tuple[int, int]) -> F32:
+    """Unit Gaussian draws from OpenCV's generator (seeded by the caller with `cv2.setRNGSeed`)."""
+    return np.asarray(cv2.randn(np.empty(shape, np.float32), np.zeros(1), np.ones(1)), np.float32)
