@@ -60,6 +60,7 @@ def consensus(uploads: Sequence[TallySheet], contest: Contest) -> Consensus:
     readings = [u for u in uploads if u.source is not Source.CORRECTION]
     fields: list[FieldConsensus] = []
     flags: list[Flag] = []
+    doubtful: set[str] = set()
     for f in contest.fields:
         every = tuple((u.id, u.get(f.name)) for u in uploads)
         fixed = next((c.get(f.name) for c in corrections if c.get(f.name) is not None), None)
@@ -71,6 +72,9 @@ def consensus(uploads: Sequence[TallySheet], contest: Contest) -> Consensus:
         elif len(seen) == 1:
             read_by = sum(u.get(f.name) is not None for u in readings)
             agreement = Agreement.AGREE if read_by > 1 else Agreement.SINGLE
+            # Still in doubt unless some upload read this number without doubt.
+            if all(f.name in u.doubtful for u in readings if u.get(f.name) is not None):
+                doubtful.add(f.name)
             fields.append(FieldConsensus(f.name, seen[0], agreement, every))
         else:
             fields.append(FieldConsensus(f.name, None, Agreement.DISAGREE, every))
@@ -81,5 +85,5 @@ def consensus(uploads: Sequence[TallySheet], contest: Contest) -> Consensus:
     values = {fc.name: fc.value for fc in fields}
     pages = frozenset().union(*(u.pages for u in uploads))
     version = max(u.version for u in uploads)
-    sheet = TallySheet(latest.id, tps, contest.id, values, pages, latest.source, version)
+    sheet = TallySheet(latest.id, tps, contest.id, values, pages, latest.source, version, frozenset(doubtful))
     return Consensus(tps, sheet, tuple(fields), tuple(flags))

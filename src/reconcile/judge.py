@@ -22,7 +22,7 @@ from reconcile.table import Bools, Int32s, SheetTable, all_pages
 class TableVerdict:
     errors: Int32s  # ERROR flags per row
     outliers: Int32s  # OUTLIER flags per row
-    complete: Bools  # every page uploaded and every field read
+    complete: Bools  # every page uploaded, every field read, none still in doubt
 
     @property
     def counted(self) -> Bools:
@@ -74,7 +74,7 @@ def judge_table(table: SheetTable) -> TableVerdict:
     errors += missing_page
     for check in table.contest.checks:
         errors += broken(columns, check)
-    complete = ~missing_page & (columns.cols.min(axis=0, initial=0) >= 0)
+    complete = ~missing_page & (columns.cols.min(axis=0, initial=0) >= 0) & ~table.doubt
     return TableVerdict(errors, outlier_counts(table), complete)
 
 

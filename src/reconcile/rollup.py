@@ -196,8 +196,10 @@ class Rollup:
         c = self.contest
         flags = check_sheet(sheet, c) + sheet_outliers(sheet, c)
         errors = sum(f.severity is Severity.ERROR for f in flags)
-        complete = page_bits(sheet.pages) & all_pages(c) == all_pages(c) and all(
-            sheet.values.get(f.name) is not None for f in c.fields
+        complete = (
+            page_bits(sheet.pages) & all_pages(c) == all_pages(c)
+            and all(sheet.values.get(f.name) is not None for f in c.fields)
+            and not sheet.doubtful
         )
         counted = complete and errors == 0
         measures = [(sheet.values.get(n) or 0) if counted else 0 for n in (*c.paslon_fields, *MEASURES)]

@@ -27,6 +27,8 @@ class TallySheet:
     pages: frozenset[int] = field(default_factory=frozenset)
     source: Source = Source.OCR
     version: int = 1  # higher supersedes lower for the same TPS when source is CORRECTION
+    # Fields read but awaiting an officer (the OCR was not sure): rules see them, totals never count them.
+    doubtful: frozenset[str] = field(default_factory=frozenset)
 
     def get(self, name: str) -> int | None:
         return self.values.get(name)

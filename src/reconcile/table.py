@@ -41,9 +41,13 @@ class SheetTable:
     values: Int32s  # shape (rows, len(contest.fields)); PENDING where unread
     pages: npt.NDArray[np.uint8]  # bit p-1 set when page p was uploaded
     source: Source = Source.SYNTH
+    # Rows with a field still in doubt (TallySheet.doubtful): judged, but never complete. None = no doubts.
+    doubtful: Bools | None = None
 
     def __post_init__(self) -> None:
         n = len(self.tps)
+        if self.doubtful is None:
+            object.__setattr__(self, "doubtful", np.zeros(n, dtype=bool))
         if self.values.shape != (n, len(self.contest.fields)) or self.pages.shape != (n,):
             raise ValueError("tabel lembar: ukuran kolom tidak cocok")
         if n > 1 and not bool(np.all(self.tps[1:] > self.tps[:-1])):
@@ -69,13 +73,22 @@ class SheetTable:
         bits = int(self.pages[row])
         pages = frozenset(p for p in range(1, self.contest.pages + 1) if bits >> (p - 1) & 1)
         sheet_id = SheetId(f"{self.source.value}-{tps}")
-        return TallySheet(sheet_id, tps, self.contest.id, values, pages, self.source)
+        # Which fields were in doubt is not kept per row; a doubtful row comes back with every read field.
+        doubt = frozenset(n for n, v in values.items() if v is not None) if self.doubt[row] else frozenset()
+        return TallySheet(sheet_id, tps, self.contest.id, values, pages, self.source, doubtful=doubt)
 
     def sheets(self) -> Iterator[TallySheet]:
         return (self.sheet(i) for i in range(len(self)))
 
     def take(self, rows: Int64s | Bools) -> SheetTable:
-        return SheetTable(self.contest, self.tps[rows], self.values[rows], self.pages[rows], self.source)
+        return SheetTable(
+            self.contest, self.tps[rows], self.values[rows], self.pages[rows], self.source, self.doubt[rows]
+        )
+
+    @property
+    def doubt(self) -> Bools:
+        assert self.doubtful is not None  # set in __post_init__
+        return self.doubtful
 
     @classmethod
     def from_sheets(cls, contest: Contest, sheets: Iterable[TallySheet]) -> SheetTable:
@@ -88,7 +101,8 @@ class SheetTable:
             values[i] = [PENDING if v is None else v for v in row]
         tps = np.array([int(s.tps) for s in ordered], dtype=np.int64)
         pages = np.array([page_bits(s.pages) for s in ordered], dtype=np.uint8)
-        return cls(contest, tps, values, pages, ordered[0].source if ordered else Source.SYNTH)
+        doubt = np.array([bool(s.doubtful) for s in ordered], dtype=bool)
+        return cls(contest, tps, values, pages, ordered[0].source if ordered else Source.SYNTH, doubt)
 
     @classmethod
     def concat(cls, contest: Contest, parts: Sequence[SheetTable]) -> SheetTable:
@@ -101,6 +115,7 @@ class SheetTable:
             np.concatenate([p.values for p in parts])[order],
             np.concatenate([p.pages for p in parts])[order],
             parts[0].source,
+            np.concatenate([p.doubt for p in parts])[order],
         )
 
     @classmethod

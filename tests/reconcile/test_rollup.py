@@ -67,3 +67,23 @@ def test_correction_settles_an_upload_conflict_and_counts() -> None:
     fix = dataclasses.replace(first, id="fix", source=Source.CORRECTION, version=3)
     settled = reconcile(TREE, [first, second, fix], PPWP)
     assert settled.flags == () and settled.rollup.totals(NASIONAL).votes == (74, 80, 36)
+
+
+def test_a_doubtful_read_is_judged_but_never_counted_until_confirmed() -> None:
+    """OCR doubt (a field in review) must not reach a total, even when the arithmetic happens to hold."""
+    doubtful = dataclasses.replace(consistent(PPWP, tps=A1), doubtful=frozenset({"suara_paslon_1"}))
+    report = reconcile(TREE, [doubtful], PPWP, expected=[A1])
+    nation = report.rollup.totals(NASIONAL)
+    assert (nation.tps_counted, nation.tps_pending, nation.votes) == (0, 1, (0, 0, 0))
+    misread = dataclasses.replace(with_values(doubtful, suara_paslon_1=748), id="s-748")
+    assert {f.rule for f in reconcile(TREE, [misread], PPWP).flags_of(A1)} >= {Rule.PAGES}  # evidence kept
+    confirmed = dataclasses.replace(consistent(PPWP, tps=A1), id="fix", source=Source.CORRECTION, version=2)
+    settled = reconcile(TREE, [doubtful, confirmed], PPWP, expected=[A1]).rollup.totals(NASIONAL)
+    assert (settled.tps_counted, settled.votes) == (1, (74, 80, 36))
+
+
+def test_incremental_update_holds_a_doubtful_sheet_back_like_a_full_build() -> None:
+    base = consistent(PPWP, tps=A1)
+    report = reconcile(TREE, [base], PPWP, expected=[A1])
+    report.rollup.update(dataclasses.replace(base, doubtful=frozenset({"suara_sah"})))
+    assert report.rollup.totals(NASIONAL).tps_counted == 0

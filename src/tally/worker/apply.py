@@ -7,7 +7,6 @@ only closes the job.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 from datetime import UTC, datetime
 
@@ -17,14 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ocr.reading import Reading
 from reconcile.contest import Contest
-from reconcile.flags import Flag
-from reconcile.ids import SheetId, TpsId
-from reconcile.sheet import Source, TallySheet
-from tally.db.flags import FlagRow
+from reconcile.sheet import Source
 from tally.db.intake import OcrJobRow, PhotoRow, ReadingRow
 from tally.db.sheets import ContestRow, SheetRow, SheetValueRow
 from tally.photos.intake import PhotoStatus
 from tally.queue.base import Claim
+from tally.review.sheets import rejudge
 
 UNAVAILABLE = "OCR belum terpasang di server ini: foto tersimpan aman, angka belum dibaca."
 
@@ -127,30 +124,10 @@ def _store_sheet(
         SheetValueRow(sheet_id=sheet_id, field=name, value=v, confidence=c, status=st)
         for name, (v, c, st) in values.items()
     )
-    sheet = TallySheet(
-        id=SheetId(sheet_id),
-        tps=TpsId(photo.tps_id),
-        contest=contest.id,
-        values={k: v[0] for k, v in values.items()},
-        pages=frozenset(pages),
-        source=Source.OCR,
-    )
-    for flag in check(contest, sheet):
-        s.add(
-            FlagRow(
-                contest_id=contest.id,
-                subject=flag.region,
-                area=flag.region.replace(".", ""),
-                sheet_id=sheet_id,
-                rule=flag.rule.value,
-                fields=",".join(flag.fields),
-                expected=flag.expected,
-                actual=flag.actual,
-                hint=flag.hint,
-                severity=flag.severity.value,
-                created_at=at,
-            )
-        )
+    s.flush()
+    # Judge the kelurahan again in this transaction: the TPS's result, the region totals and its flags
+    # move together with the reading, so a recap never waits for a batch `tally reconcile`.
+    rejudge(s, contest, photo.tps_id)
     return sheet_id
 
 
@@ -165,13 +142,3 @@ def _ensure_contest(s: Session, contest: Contest) -> None:
     if s.get(ContestRow, contest.id) is None:
         s.add(ContestRow(id=contest.id, name=contest.name, source=contest.source))
         s.flush()
-
-
-def check(contest: Contest, sheet: TallySheet) -> list[Flag]:
-    """The rules engine's flags for a sheet; none until `reconcile.rules` exists (helper A's engine)."""
-    try:
-        rules = importlib.import_module("reconcile.rules")
-    except ModuleNotFoundError:
-        return []
-    found: list[Flag] = list(rules.check_sheet(sheet, contest))
-    return found
