@@ -109,7 +109,7 @@ def main() -> None:
     ap.add_argument("--train", type=int, default=30_000)
     ap.add_argument("--val", type=int, default=5_000)
     ap.add_argument("--test", type=int, default=5_000)
-    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--out", type=Path, default=OUT)
     a = ap.parse_args()
     torch.manual_seed(a.seed)
