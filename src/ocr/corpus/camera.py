@@ -183,8 +183,9 @@ def _table(p: dict[str, Any], qx: F64, qy: F64, size: tuple[int, int], rng: np.r
     mm = max(p["page_width"], p["page_height"]) / camera_params.PAGE_LONG_MM
     bw, bh = qx.shape[1] * 2, qx.shape[0] * 2
     a = math.radians(p["table_angle"])
-    tx = (cv2.resize(qx, (bw, bh)) * math.cos(a) + cv2.resize(qy, (bw, bh)) * math.sin(a)) / mm
-    ty = (-cv2.resize(qx, (bw, bh)) * math.sin(a) + cv2.resize(qy, (bw, bh)) * math.cos(a)) / mm
+    rx, ry = cv2.resize(qx, (bw, bh)), cv2.resize(qy, (bw, bh))
+    tx = (rx * math.cos(a) + ry * math.sin(a)) / mm
+    ty = (-rx * math.sin(a) + ry * math.cos(a)) / mm
     long_mm = camera_params.PAGE_LONG_MM
     lo = np.maximum([np.min(tx), np.min(ty)], -2.0 * long_mm)
     hi = np.minimum([np.max(tx), np.max(ty)], 3.0 * long_mm)
@@ -198,7 +199,9 @@ def _table(p: dict[str, Any], qx: F64, qy: F64, size: tuple[int, int], rng: np.r
     tex = lighting.page_shadow(tex, ((corners @ rot.T) - lo) / texel, p)
     mx, my = ((tx - lo[0]) / texel).astype(np.float32), ((ty - lo[1]) / texel).astype(np.float32)
     small = cv2.remap(tex, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    return np.asarray(cv2.resize(np.clip(small + 0.5, 0, 255).astype(np.uint8), (wp, hp)), np.uint8)
+    colour = np.array(p["table_color"], np.float32)  # BGR; the texture is brightness only
+    small8 = np.clip(small[:, :, None] * colour + 0.5, 0, 255).astype(np.uint8)
+    return np.asarray(cv2.resize(small8, (wp, hp)), np.uint8)
 
 
 def encode(img: np.ndarray, p: dict[str, Any]) -> bytes:

@@ -34,36 +34,37 @@ def _smooth(rng: np.random.Generator, shape: tuple[int, int], cells: tuple[int, 
 def table_texture(
     p: dict[str, Any], rng: np.random.Generator, shape: tuple[int, int], texel_mm: float
 ) -> F32:
-    """The table top in its own plane, `texel_mm` per texel, grain along x: BGR float 0…255."""
+    """The table top's brightness in its own plane, `texel_mm` per texel, grain along x (× `table_color`).
+    Patterns that vary along one axis only (planks, seams, checks, grout) are computed on that axis."""
     h, w = shape
-    base = np.array(p["table_color"], np.float32)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32) * np.float32(texel_mm)  # in mm
+    y = np.arange(h, dtype=np.float32)[:, None] * np.float32(texel_mm)  # mm, a column
+    x = np.arange(w, dtype=np.float32)[None, :] * np.float32(texel_mm)  # mm, a row
     kind = p["table"]
     if kind == "wood":
         plank = float(p["plank_mm"])
         warp = _smooth(rng, shape, (h // 40 + 2, w // 200 + 2)) * float(p["grain_warp_mm"])
-        rings = np.sin(2 * np.pi * (yy + warp) / float(p["grain_mm"]))
+        rings = np.sin((y + warp) * np.float32(2 * np.pi / float(p["grain_mm"])))
         streak = _smooth(rng, shape, (h // 2 + 2, w // 60 + 2))
-        idx = np.floor(yy / plank).astype(np.int32)
+        idx = np.floor(y / plank).astype(np.int32)
         tone = rng.uniform(0.85, 1.12, int(idx.max()) + 2).astype(np.float32)[idx]
-        edge = np.minimum(yy % plank, plank - yy % plank)  # distance to the nearest plank seam
-        v = tone * (1 + 0.10 * rings + 0.06 * streak) * (1 - 0.45 * np.exp(-(edge**2) / 2.0))
+        edge = np.minimum(y % plank, plank - y % plank)  # distance to the nearest plank seam
+        v = (1 + 0.10 * rings + 0.06 * streak) * (tone * (1 - 0.45 * np.exp(-(edge**2) / 2.0)))
     elif kind == "cloth":
         period = float(p["check_mm"])
-        a = (np.sin(2 * np.pi * xx / period) > 0).astype(np.float32)
-        b = (np.sin(2 * np.pi * yy / period) > 0).astype(np.float32)
+        a = (np.sin(2 * np.pi * x / period) > 0).astype(np.float32)
+        b = (np.sin(2 * np.pi * y / period) > 0).astype(np.float32)
         check = 1 - float(p["check_contrast"]) * (a + b) / 2
         wrinkle = _smooth(rng, shape, (h // 60 + 2, w // 60 + 2))
-        v = check * (1 + 0.08 * wrinkle) * (1 + 0.04 * rng.standard_normal(shape).astype(np.float32))
+        v = check * (1 + 0.08 * wrinkle) * (1 + 0.04 * rng.standard_normal(shape, np.float32))
     elif kind == "tiles":
         tile = float(p["tile_mm"])
-        gx, gy = np.abs(((xx + tile / 2) % tile) - tile / 2), np.abs(((yy + tile / 2) % tile) - tile / 2)
-        grout = np.exp(-(np.minimum(gx, gy) ** 2) / 3.0)
-        speck = cv2.GaussianBlur(rng.standard_normal(shape).astype(np.float32), (0, 0), 1.5)
+        gx, gy = np.abs(((x + tile / 2) % tile) - tile / 2), np.abs(((y + tile / 2) % tile) - tile / 2)
+        grout = np.maximum(np.exp(-(gx**2) / 3.0), np.exp(-(gy**2) / 3.0))  # = exp(-min(gx, gy)² / 3)
+        speck = cv2.GaussianBlur(rng.standard_normal(shape, np.float32), (0, 0), 1.5)
         v = (1 + 0.12 * speck + 0.03 * _smooth(rng, shape, (h // 80 + 2, w // 80 + 2))) * (1 - 0.35 * grout)
     else:
         v = 1 + 0.03 * _smooth(rng, shape, (h // 100 + 2, w // 100 + 2))
-    return np.asarray(np.clip(v[:, :, None] * base[None, None, :], 0, 255), np.float32)
+    return np.asarray(np.maximum(v, 0), np.float32)
 
 
 def page_shadow(tex: F32, page_poly: F64, p: dict[str, Any]) -> F32:
@@ -72,7 +73,7 @@ def page_shadow(tex: F32, page_poly: F64, p: dict[str, Any]) -> F32:
     shift = np.array([p["page_shadow_dx_mm"], p["page_shadow_dy_mm"]], np.float64)
     cv2.fillPoly(mask, [np.round((page_poly + shift) * 4).astype(np.int32)], 1.0, cv2.LINE_AA, 2)
     mask = cv2.GaussianBlur(mask, (0, 0), float(p["page_shadow_blur_mm"]))
-    return np.asarray(tex * (1 - float(p["page_shadow"]) * mask)[:, :, None], np.float32)
+    return np.asarray(tex * (1 - float(p["page_shadow"]) * mask), np.float32)
 
 
 def shadow_canvas(p: dict[str, Any], width: int, height: int) -> F32:
@@ -98,28 +99,29 @@ def light_gain(
     u: F64, v: F64, shadow: F32,
 ) -> F32:
     """Linear-light gain per grid point and channel (BGR): exposure × tint × gradient × vignette × shadow ×
-    the paper's crease and crumple shading."""
-    nx, ny = xd / width - 0.5, yd / height - 0.5
+    the paper's crease and crumple shading. Float32: a gain needs no more, and it halves the work."""
+    x, y, pu, pv = (np.asarray(a, np.float32) for a in (xd, yd, u, v))
+    nx, ny = x / width - 0.5, y / height - 0.5
     a = math.radians(float(p["gradient_dir"]))
     g = float(p["exposure"]) * np.clip(1 + 2 * float(p["gradient"]) * (nx * math.cos(a) + ny * math.sin(a)),
                                        0.15, None)
     g *= 1 - float(p["vignette"]) * (nx**2 + ny**2) * 2
     s = 16.0
-    sx = np.clip(xd / s - 0.5, 0, shadow.shape[1] - 1).astype(np.float32)
-    sy = np.clip(yd / s - 0.5, 0, shadow.shape[0] - 1).astype(np.float32)
+    sx = np.clip(x / s - 0.5, 0, shadow.shape[1] - 1).astype(np.float32)
+    sy = np.clip(y / s - 0.5, 0, shadow.shape[0] - 1).astype(np.float32)
     sh = cv2.remap(shadow, sx, sy, cv2.INTER_LINEAR)
     if p.get("shadow"):
         g *= 1 - float(p["shadow"]["strength"]) * sh
     shade = np.ones_like(g)
     for f in p.get("folds", []):
-        d = (f["nx"] * u + f["ny"] * v - f["offset"]) / f["width"]
+        d = (f["nx"] * pu + f["ny"] * pv - f["offset"]) / f["width"]
         ridge = np.tanh(d) * np.exp(-np.abs(d) / 3)  # one face of the crease towards the light, one away
         shade *= 1 - f["crease"] * np.exp(-((d * 3) ** 2)) + f["slope_shade"] * ridge
     for w in p.get("waves", []):
-        shade *= 1 + w["shade"] * np.cos(w["kx"] * u + w["ky"] * v + w["phase"])
+        shade *= 1 + w["shade"] * np.cos(w["kx"] * pu + w["ky"] * pv + w["phase"])
     g = np.where(on_page, g * shade, g)
-    tint = np.array(p["tint"], np.float64)
-    return np.maximum(g[..., None] * tint, 0).astype(np.float32)
+    tint = np.array(p["tint"], np.float32)
+    return np.asarray(np.maximum(g[..., None] * tint, 0), np.float32)
 
 
 def glare(p: dict[str, Any], xd: F64, yd: F64) -> F32:
