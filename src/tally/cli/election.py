@@ -14,15 +14,19 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from sqlalchemy import select
 
 from reconcile.contest import builtin_contest
 from reconcile.flags import Flag
-from reconcile.ids import NASIONAL, InvalidCode, RegionCode, region_code
+from reconcile.ids import NASIONAL, InvalidCode, RegionCode, TpsId, parent, region_code
 from tally.cli.regions import load as load_regions_cmd
-from tally.db.base import make_engine, migrate
+from tally.db.base import make_engine, migrate, session_factory
+from tally.db.regions import TpsRow
+from tally.demo import DEMO_PASSWORD, demo_logins
 from tally.election.recap import Recap, recap
 from tally.election.run import Progress as Tick
 from tally.election.run import reconcile_scope, synth_election
+from tally.election.scope import in_region
 from tally.regions import read_population, read_regions, wilayah_dir
 from tally.settings import Settings
 
@@ -168,6 +172,29 @@ def demo_cmd() -> None:
     load_regions_cmd()
     synth_cmd(scope=DEMO_SCOPE, national=False, error_share=0.02, seed=2024, contest="ppwp-2024")
     reconcile_cmd(scope=DEMO_SCOPE, export=None, contest="ppwp-2024", limit=5)
+    print_demo_logins()
+
+
+def print_demo_logins() -> None:
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with session_factory(engine)() as s, s.begin():
+            first = s.scalars(select(TpsRow.id).where(in_region(TpsRow.id, RegionCode(DEMO_SCOPE)))).first()
+            if first is None:
+                return
+            desa = parent(TpsId(first))
+            assert desa is not None
+            logins = demo_logins(s, settings, desa)
+    finally:
+        engine.dispose()
+    table = Table(title=f"Akun demo (kata sandi staf: {DEMO_PASSWORD}; KPPS: kode aktivasi sekali pakai)")
+    for col in ("peran", "wilayah / TPS", "nama pengguna / kode"):
+        table.add_column(col)
+    for login in logins:
+        table.add_row(login.role, login.region, login.login)
+    Console().print(table)
+    Console().print(f"Buka http://{settings.host}:{settings.port}/ — petugas masuk di /petugas")
 
 
 def register(app: typer.Typer) -> None:
