@@ -93,8 +93,8 @@ def load(engine: Engine, tps: list[tuple[str, str, int, int]], seed: int) -> dic
         cols = ("id", "tps_id", "contest_id", "source", "version", "pages", "created_at")
         insert_rows(conn, _table(SheetRow), cols, sheets)
         results, votes = _results(tps, rng)
-        result_cols = ("contest_id", "tps_id", "sheet_id", "counted", "complete", "flags", "dpt")
-        result_cols += ("pengguna", "suara_sah", "suara_tidak_sah", "suara_total")
+        result_cols: tuple[str, ...] = ("contest_id", "tps_id", "sheet_id", "counted", "complete", "flags")
+        result_cols += ("dpt", "pengguna", "suara_sah", "suara_tidak_sah", "suara_total")
         insert_rows(conn, _table(TpsResultRow), result_cols, results)
         insert_rows(conn, _table(TpsVoteRow), ("contest_id", "tps_id", "paslon", "votes"), votes)
         timings["tps+sheets+results"] = time.perf_counter() - t
