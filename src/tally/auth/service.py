@@ -62,7 +62,7 @@ def create_staff(session: Session, username: str, password: str, role: Role, reg
 
 
 def login(session: Session, username: str, password: str) -> tuple[str, Principal]:
-    row = session.get(StaffRow, username)
+    row = session.get(StaffRow, username) if "\x00" not in username else None  # PostgreSQL refuses NUL
     if row is None:
         _HASHER.verify(password, _DUMMY)
         raise BAD_LOGIN
@@ -146,7 +146,7 @@ def revoke(session: Session, token_hash: str) -> None:
 
 def require_tps(session: Session, who: Principal, tps: str) -> TpsId:
     """The TPS, if it exists and `who` may act on it; 404 before 403 leaks nothing (ids are public)."""
-    if session.get(TpsRow, tps) is None:
+    if not (len(tps) == 13 and tps.isascii() and tps.isdigit()) or session.get(TpsRow, tps) is None:
         raise NotFound("unknown_tps", f"TPS {tps} tidak terdaftar. Periksa nomor TPS.")
     if not who.covers_tps(TpsId(tps)):
         raise Forbidden("out_of_scope", "Anda tidak berwenang untuk TPS ini. Periksa nomor TPS Anda.")

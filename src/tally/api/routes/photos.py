@@ -114,7 +114,7 @@ async def put_photo(
 
 
 def _photo_in_scope(session: SessionDep, who: Principal, sha256: str) -> PhotoRow:
-    row = session.get(PhotoRow, sha256.lower())
+    row = session.get(PhotoRow, sha256.lower()) if SHA256.match(sha256.lower()) else None
     if row is None:
         raise NotFound("unknown_photo", "Foto ini belum pernah diterima. Kirim ulang fotonya.")
     require_tps(session, who, row.tps_id)
