@@ -60,6 +60,14 @@ def _init() -> None:
     _STATE["regions"] = Regions.load()
 
 
+def _worker_init() -> None:
+    """A pool worker: one OpenCV thread (the pool already fills every core; more threads only contend)."""
+    import cv2
+
+    cv2.setNumThreads(1)
+    _init()
+
+
 @lru_cache(maxsize=16)
 def contest_for(contest: str, paslon: int) -> Contest:
     c = builtin_contest(contest)
@@ -190,7 +198,7 @@ def run(
                 progress(name)
         return done
     ctx = mp.get_context("fork")
-    with ctx.Pool(workers, initializer=_init) as pool:
+    with ctx.Pool(workers, initializer=_worker_init) as pool:
         for name in pool.imap_unordered(_make_and_write, items, chunksize=4):
             done += 1
             if progress:
