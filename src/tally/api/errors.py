@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tally.errors import TallyError, TooManyRequests, Unauthorized
@@ -14,6 +15,8 @@ _HTTP_MESSAGES = {
     404: ("not_found", "Alamat tidak ditemukan."),
     405: ("method_not_allowed", "Cara pengiriman ini tidak didukung untuk alamat ini."),
 }
+
+DATABASE_DOWN = "Basis data sedang tidak dapat dihubungi; kiriman Anda belum tersimpan. Coba lagi sebentar."
 
 
 def install(app: FastAPI) -> None:
@@ -25,6 +28,12 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, TooManyRequests):
             headers = {"Retry-After": str(exc.detail.get("retry_after", 1))}
         return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(OperationalError)
+    async def _database_down(_: Request, exc: OperationalError) -> JSONResponse:
+        # The database restarting or unreachable: a phone should retry, not report a server bug.
+        body = {"code": "database_down", "message": DATABASE_DOWN}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

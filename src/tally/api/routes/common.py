@@ -13,5 +13,6 @@ ERRORS: dict[int | str, dict[str, object]] = {
         404: "Tidak ditemukan",
         422: "Isi permintaan tidak sesuai",
         429: "Terlalu banyak permintaan",
+        503: "Basis data sedang tidak dapat dihubungi: coba lagi",
     }.items()
 }
