@@ -276,6 +276,10 @@ def verify(
         per_photo = db.execute("SELECT count(*) FROM reading GROUP BY photo_sha256").fetchall()
         sheets = db.execute("SELECT count(*) FROM sheet WHERE source = 'ocr'").fetchone()[0]  # type: ignore[index]
         read = db.execute("SELECT count(*) FROM photo WHERE status = 'read'").fetchone()[0]  # type: ignore[index]
+        size = db.execute("SELECT pg_database_size(current_database())").fetchone()[0]  # type: ignore[index]
+        tables = db.execute(
+            "SELECT relname, pg_total_relation_size(relid) FROM pg_statio_user_tables ORDER BY 2 DESC LIMIT 6"
+        ).fetchall()
     files = sum(1 for p in store.rglob("*.jpg") if p.relative_to(store).parts[0] != "tmp")
     leftovers = sum(1 for _ in (store / "tmp").glob("*.part"))
     recap = httpx.get(f"http://127.0.0.1:{port}/api/v1/regions/nasional/recap",
@@ -293,6 +297,8 @@ def verify(
         "TPS counted / expected": f"{recap['tps_counted']} / {recap['tps_expected']}",
         "paslon totals == truth": recap["paslon"] == want_paslon,
         "suara_sah == truth": recap["totals"]["suara_sah"] == want_sah,
+        "database MB (whole, incl. empty schema)": round(size / 1e6, 1),
+        "largest tables MB": {t: round(b / 1e6, 1) for t, b in tables},
         "paslon (recap)": recap["paslon"],
         "paslon (truth)": want_paslon,
     }
