@@ -32,6 +32,11 @@ LIMIT = 150_000
 
 def shot(page: object, name: str) -> None:
     """A small PNG of the page (palette-reduced when the full page would pass 150 KB)."""
+    # Crops load lazily; a screenshot taken before they arrive shows empty frames instead of the evidence.
+    page.evaluate(  # type: ignore[attr-defined]
+        "Promise.all([...document.images].map(i => {"
+        " i.loading = 'eager'; return i.decode().catch(() => null); }))"
+    )
     height = min(1400, page.evaluate("document.documentElement.scrollHeight"))  # type: ignore[attr-defined]
     clip = {"x": 0, "y": 0, "width": 360, "height": height}
     raw = page.screenshot(full_page=True, clip=clip)  # type: ignore[attr-defined]
