@@ -67,6 +67,7 @@ def test_kpps_upload_to_pps_correction_to_national_total(service: Service) -> No
         code = next(c.code for c in issue_codes(s, desa, "pps") if c.tps_id == tps)  # type: ignore[arg-type]
         for name in ("pps.satu", "pps.dua"):
             create_staff(s, name, PASSWORD, Role.PPS, desa)  # type: ignore[arg-type]
+        create_staff(s, "ppk.satu", PASSWORD, Role.PPK, kec)  # type: ignore[arg-type]
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -142,6 +143,17 @@ def test_kpps_upload_to_pps_correction_to_national_total(service: Service) -> No
         assert _votes(public) == paslon
         public.goto(service.url + "/audit")
         assert "approval" in public.locator("main").inner_text()
+
+        # The PPK keys in the D.Hasil kecamatan beside the roll-up; the KPPS practise on the latihan page.
+        ppk = _login(browser, phone, service.url, "ppk.satu")
+        ppk.goto(service.url + "/petugas/rekap")  # type: ignore[attr-defined]
+        assert ppk.locator("form.keying").count() == 1  # type: ignore[attr-defined]
+        fits_360(ppk)
+        shot(ppk, "officer-ppk-rekap-360.png")
+        kpps.goto(service.url + "/petugas/latihan")
+        assert kpps.locator("h1").inner_text() == "Latihan (bimtek)"
+        fits_360(kpps)
+        shot(kpps, "officer-kpps-latihan-360.png")
         browser.close()
 
     with sessions() as s:
