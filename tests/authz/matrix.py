@@ -27,6 +27,7 @@ class Access(Enum):
     REVIEWER = "PPS and PPK only, no target in the URL"
     REVIEWER_TPS = "PPS and PPK whose scope covers the TPS"
     PHOTO_TPS = "any officer whose scope covers the photo's TPS"
+    KEYER = "PPK and KPU only, keying the recap of their own region (no target in the URL)"
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,20 @@ ROUTES: dict[tuple[str, str], tuple[Access, Build]] = {
         Access.PHOTO_TPS,
         lambda w, r, i: Call("GET", f"/petugas/potongan/{w.photos[_tps(w, r, i)]}/suara_sah.png", {}, True),
     ),
+    ("GET", "/petugas/rekap"): (Access.KEYER, page("GET", "/petugas/rekap")),
+    ("POST", "/petugas/rekap"): (Access.KEYER, page("POST", "/petugas/rekap", data={"suara_sah": "12"})),
+    ("GET", "/petugas/latihan"): (Access.ANY_OFFICER, page("GET", "/petugas/latihan")),
+    ("POST", "/petugas/latihan"): (
+        Access.ANY_OFFICER,
+        lambda w, r, i: Call(
+            "POST",
+            "/petugas/latihan",
+            {"files": {"foto": ("latihan.jpg", jpeg(96, 64, seed=next(_seed)), "image/jpeg")}},
+            cookie=True,
+        ),
+    ),
     # Public recap pages and exports: anyone, no token.
+    ("GET", "/salinan/{tps}.pdf"): (Access.PUBLIC, get(f"/salinan/{TPS_A}.pdf")),
     ("GET", "/"): (Access.PUBLIC, get("/")),
     ("GET", "/wilayah"): (Access.PUBLIC, get("/wilayah")),
     ("GET", "/wilayah/{code}"): (Access.PUBLIC, get(f"/wilayah/{DESA_A}")),
@@ -202,6 +216,8 @@ def allowed(access: Access, role: str, inside: bool) -> bool:
             return role == "kpps"
         case Access.REVIEWER:
             return role in ("pps", "ppk")
+        case Access.KEYER:
+            return role in ("ppk", "kpu")
         case Access.REVIEWER_TPS:
             return role in ("pps", "ppk") and inside
     raise AssertionError(access)
