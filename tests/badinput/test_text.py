@@ -14,7 +14,10 @@ from bs4 import BeautifulSoup
 from authz.world import TPS_A, World, world
 from badinput.corpus import INJECTIONS, UNICODE
 from badinput.footprint import footprint, is_bahasa
+from ocr.reading import FieldReading, Reading
+from tally.db.intake import PhotoRow
 from tally.settings import Settings
+from tally.worker.apply import apply_reading
 
 TEXTS = INJECTIONS + UNICODE
 MALFORMED_JSON = [
@@ -141,3 +144,34 @@ def test_text_echoed_in_officer_and_public_pages_is_escaped(w: World) -> None:
                 assert text not in r.text, (r.request.url, "raw payload in the page")
                 echoed += "&lt;script&gt;" in r.text
     assert echoed > 0  # some page did echo the payload (escaped): the check above had something to check
+
+
+def _read_tps_a_with_a_doubt(w: World) -> str:
+    """Run the worker's apply step on the queued photos: TPS_A's photo read with one field in review."""
+    services = w.app.state.services
+    field = next(f.name for f in services.contest.fields if f.page == 1)
+    while (claim := services.queue.claim("test")) is not None:
+        with w.sessions() as s:
+            photo = s.get(PhotoRow, claim.photo_sha256)
+        reading = None
+        if photo.tps_id == TPS_A:
+            doubt = FieldReading(name=field, value=7, confidence=0.5, status="review")
+            reading = Reading(page=photo.page, fields={field: doubt}, model_version="t-1", tps=TPS_A)
+        apply_reading(w.sessions, claim, photo, reading, "test", 0.1, services.contest)
+        services.queue.release(claim)
+    return field
+
+
+def test_a_correction_reason_with_markup_is_shown_escaped_to_the_pps(w: World) -> None:
+    field = _read_tps_a_with_a_doubt(w)
+    kpps = {"Cookie": f"tally_sesi={w.tokens['kpps']}"}
+    pps = {"Cookie": f"tally_sesi={w.tokens['pps']}"}
+    payload = INJECTIONS[0] + INJECTIONS[1]
+    r = w.client.post(
+        "/petugas/kpps/usul", data={"kolom": field, "angka": "8", "alasan": payload}, headers=kpps
+    )
+    assert r.status_code == 303, r.text[:300]
+    page = w.client.get(f"/petugas/pps/tps/{TPS_A}", headers=pps)
+    assert page.status_code == 200
+    assert "&lt;script&gt;" in page.text and payload not in page.text  # shown, as text
+    assert _no_markup_from(page.text, payload)
