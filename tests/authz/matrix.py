@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Any
 
 from authz.world import DESA_A, OUT_DESA, OUT_TPS, PASSWORD, TPS_A, World
-from intake.conftest import jpeg
+from intake.conftest import jpeg, sha
 
 
 class Access(Enum):
@@ -54,8 +54,6 @@ _seed = iter(range(10_000, 10**9))
 
 def _upload(w: World, role: str, inside: bool) -> Call:
     data = jpeg(width=96, height=64, seed=next(_seed))
-    from intake.conftest import sha
-
     url = f"/api/v1/tps/{_tps(w, role, inside)}/pages/1/photos/{sha(data)}"
     return Call("PUT", url, {"content": data, "headers": {"Content-Type": "image/jpeg"}})
 
