@@ -30,6 +30,7 @@ from ocr.quality import (
     measure,
 )
 from ocr.reading import Reading
+from ocr.register import Registrar
 from reconcile.contest import Contest, builtin_contest
 
 SHARP_BOX_PX = 28.0  # below this a box in the reduced decode is re-read from the full-size photo
@@ -61,7 +62,9 @@ def load_digit_model() -> tuple[DigitModel | None, str]:
 class PhotoReader:
     """Reads one photo of one page. Construct once per worker: the specs and the model load here."""
 
-    def __init__(self, *, model: DigitModel | None = None, verify_text: bool = False) -> None:
+    def __init__(
+        self, *, model: DigitModel | None = None, verify_text: bool = False, register: bool = True
+    ) -> None:
         self.layouts = load_layouts()
         self.frames = {tag: frame_of(spec) for tag, spec in self.layouts.items()}
         self.contests: dict[str, Contest] = {}
@@ -70,6 +73,14 @@ class PhotoReader:
         }
         self.regions = {tag: _number_regions(s) for tag, s in self.layouts.items()}
         self.printed = {tag: printed_mask(render_blank(s, READ_PX_PER_MM)) for tag, s in self.layouts.items()}
+        self.registrars = (
+            {  # local re-registration on the printed frames (lens, folds, crumples)
+                tag: Registrar(s, render_blank(s, READ_PX_PER_MM), READ_PX_PER_MM)
+                for tag, s in self.layouts.items()
+            }
+            if register
+            else {}
+        )
         self.verify_text = verify_text  # Tesseract on "Halaman N dari 3" (≈ 0.3 s, off by default)
         if model is None:
             self.model, self.model_version = load_digit_model()
@@ -134,6 +145,9 @@ class PhotoReader:
         fields = {}
         if self.model is not None and layout.numbers:
             t = time.perf_counter()
+            if tag in self.registrars:
+                straight = self.registrars[tag].apply(straight)[0]
+                timings["register"] = _ms(t)
             fields = read_page(
                 straight,
                 located.rescaled(full_scale),
