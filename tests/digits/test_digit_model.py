@@ -17,7 +17,7 @@ N_BOXES = 2000
 SEED = 5150
 # What the committed model must keep on held-out writers (docs/recognizer.md has the measured figures). The
 # issue's target is 99.5%; the model measures below it (see the metadata), so this floor guards regressions.
-DIGIT_FLOOR = 0.95
+DIGIT_FLOOR = 0.96
 NO_DIGIT_FLOOR = 0.98
 
 
