@@ -39,8 +39,8 @@ def load_contest(session: Session, contest_id: str | None) -> Contest:
     stmt = select(ContestRow).order_by(ContestRow.id).limit(1)
     if contest_id:
         stmt = select(ContestRow).where(ContestRow.id == contest_id)
-    row = session.execute(stmt).scalar_one_or_none()
-    if row is None:
+    row = None if contest_id and "\x00" in contest_id else session.execute(stmt).scalar_one_or_none()
+    if row is None:  # (a NUL never reaches PostgreSQL, which refuses it in text)
         raise NotFound(f"kontes tidak ditemukan: {contest_id or '(belum ada)'}")
     return parse_contest(row.source)
 
