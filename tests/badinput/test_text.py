@@ -175,3 +175,22 @@ def test_a_correction_reason_with_markup_is_shown_escaped_to_the_pps(w: World) -
     assert page.status_code == 200
     assert "&lt;script&gt;" in page.text and payload not in page.text  # shown, as text
     assert _no_markup_from(page.text, payload)
+
+
+NUL_PAGES = [
+    "/wilayah/%00", "/tps/%00", "/ekspor/%00.csv", "/ekspor/tps/%00.json", "/static/%00.css",
+    "/outlier?wilayah=%00", "/?kontes=%00", "/wilayah/31?kontes=a%00b", "/salinan/%00.pdf",
+    "/petugas/pps/tps/%00",
+]  # fmt: skip
+
+
+def test_a_nul_in_a_page_address_is_a_404_not_a_server_error(w: World) -> None:
+    pps = {"Cookie": f"tally_sesi={w.tokens['pps']}"}
+    answers = {url: w.client.get(url, headers=pps).status_code for url in NUL_PAGES}
+    assert answers == dict.fromkeys(NUL_PAGES, 404)
+    forms = [
+        w.client.post("/petugas/masuk", data={"username": "a\x00b", "password": "x"}),
+        w.client.post("/petugas/aktivasi", data={"kode": "a\x00b"}),
+        w.client.get("/petugas/kpps", headers={"Cookie": "tally_sesi=a\x00b"}),
+    ]
+    assert [r.headers.get("location") for r in forms] == ["/petugas/masuk"] * 3
