@@ -30,7 +30,7 @@ NEIGHBOURS = 4  # a group's shift is checked against this many nearest groups
 BOX_SPREAD_MM = 0.5  # the boxes of one group move together (lens bend over 33 mm is smaller)
 ODD_MM = 6.0  # … and dropped when it differs from their median by more (a match one table row off)
 MIN_SCORE = 0.45  # normalised correlation a match needs to count (handwriting lowers it a little)
-GRID_MM = 2.0  # the displacement field is interpolated on this grid, then resized to the page
+GRID_MM = 6.0  # the displacement field is interpolated on this grid, then resized (it is smooth)
 Field = NDArray[np.float32]
 
 
@@ -112,6 +112,7 @@ class Registrar:
         self.anchors = sorted(anchors_of(spec), key=lambda a: _distance(a.group.centre, self.pins))
         self.blank = _prep(_reduce(blank, FINE))
         self.small = _prep(_reduce(blank, COARSE))
+        self._base: tuple[Field, Field] | None = None
 
     def register(self, page: Gray) -> Registration | None:
         """Where each anchor's print sits on `page` relative to the spec; None when nothing matched."""
@@ -158,8 +159,11 @@ class Registrar:
             return page, None
         dx, dy = reg.field(page.shape[:2], self.px)
         h, w = page.shape[:2]
-        mx, my = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-        out = cv2.remap(page, mx + dx, my + dy, cv2.INTER_LINEAR, borderValue=255)
+        if self._base is None or self._base[0].shape != (h, w):  # the identity map, built once per size
+            self._base = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+        dx += self._base[0]
+        dy += self._base[1]
+        out = cv2.remap(page, dx, dy, cv2.INTER_LINEAR, borderValue=255)
         return np.asarray(out, dtype=np.uint8), reg
 
 
