@@ -180,7 +180,7 @@ def test_a_correction_reason_with_markup_is_shown_escaped_to_the_pps(w: World) -
 NUL_PAGES = [
     "/wilayah/%00", "/tps/%00", "/ekspor/%00.csv", "/ekspor/tps/%00.json", "/static/%00.css",
     "/outlier?wilayah=%00", "/?kontes=%00", "/wilayah/31?kontes=a%00b", "/salinan/%00.pdf",
-    "/petugas/pps/tps/%00",
+    "/petugas/pps/tps/%00", "/petugas/potongan/%00/suara_sah.png", f"/petugas/potongan/{'a' * 63}%00/x.png",
 ]  # fmt: skip
 
 

@@ -5,6 +5,7 @@ the page comes back with the next field in focus."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated
 
 from anyio import to_thread
@@ -25,6 +26,8 @@ from tally.review.queue import doubts, live_flags, queue
 from tally.web.officer_common import actor, guarded, number, page, principal, see_other, services_of
 
 REVIEWERS = (Role.PPS, Role.PPK)
+
+HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def _reviewer(request: Request) -> Principal:
@@ -117,7 +120,8 @@ def register(router: APIRouter) -> None:
             who = principal(request)
             services = services_of(request)
             with services.sessions() as s:
-                photo = s.get(PhotoRow, sha256)
+                # A photo is named by its hex SHA-256; anything else (a NUL PostgreSQL refuses) is unknown.
+                photo = s.get(PhotoRow, sha256) if HEX_SHA256.fullmatch(sha256) else None
                 if photo is None:
                     raise NotFound("unknown_photo", "Foto tidak ditemukan.")
                 require_tps(s, who, photo.tps_id)
