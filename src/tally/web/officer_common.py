@@ -30,14 +30,18 @@ def services_of(request: Request) -> Services:
     return services
 
 
-def principal(request: Request) -> Principal:
-    """The officer behind the cookie; Unauthorized when there is none or it was revoked."""
+def principal(request: Request, *, limited: bool = True) -> Principal:
+    """The officer behind the cookie; Unauthorized when there is none or it was revoked.
+
+    `limited=False` is for a page's own sub-resources (the digit crops): one review page with 30 doubts
+    loads 30 crops at once, which the per-token bucket, sized for uploads and form posts, would refuse.
+    """
     token = request.cookies.get(COOKIE, "")
     if not token:
         raise Unauthorized("no_session", "Silakan masuk terlebih dahulu.")
     services = services_of(request)
     who = services.principal(token)
-    wait = services.limiter.take(who.token_hash)
+    wait = services.limiter.take(who.token_hash) if limited else 0.0
     if wait > 0:
         raise TooManyRequests(
             "rate_limited",
