@@ -127,3 +127,12 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     return Settings(environment="test", database_url=db_url, data_dir=tmp_path)
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where browser tests save screenshots: `docs/img` with TALLY_DOCS_SCREENSHOTS=1 (to refresh the docs),
+    otherwise a temp dir, so a test run leaves the work tree clean."""
+    if os.environ.get("TALLY_DOCS_SCREENSHOTS") == "1":
+        return Path(__file__).resolve().parents[1] / "docs" / "img"
+    return tmp_path / "shots"

@@ -2,7 +2,7 @@
 the real reader: a KPPS activates their phone and photographs the three pages → the reading appears → the
 PPS types what the crops show for each doubted field (Enter, next) → a second PPS approves the changed
 numbers → the kecamatan recap and the national total now hold the TPS → the audit log shows every step and
-its chain verifies. Screenshots of each officer page go to docs/img/."""
+its chain verifies. Screenshots of each officer page go to docs/img/ with TALLY_DOCS_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from tally.auth.scope import Role
 from tally.auth.service import create_staff, issue_codes
 from tally.db.audit import AuditEntry
 
-IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 PASSWORD = "kata-sandi-yang-panjang"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -30,7 +29,7 @@ CHROMIUM_ARGS = [
 LIMIT = 150_000
 
 
-def shot(page: object, name: str) -> None:
+def shot(page: object, shots: Path, name: str) -> None:
     """A small PNG of the page (palette-reduced when the full page would pass 150 KB)."""
     # Crops load lazily; a screenshot taken before they arrive shows empty frames instead of the evidence.
     page.evaluate(  # type: ignore[attr-defined]
@@ -46,9 +45,9 @@ def shot(page: object, name: str) -> None:
     if out.tell() > LIMIT:
         out = io.BytesIO()
         img.convert("P", palette=Image.Palette.ADAPTIVE, colors=64).save(out, format="PNG", optimize=True)
-    IMG.mkdir(parents=True, exist_ok=True)
-    (IMG / name).write_bytes(out.getvalue())
-    assert (IMG / name).stat().st_size <= LIMIT
+    shots.mkdir(parents=True, exist_ok=True)
+    (shots / name).write_bytes(out.getvalue())
+    assert (shots / name).stat().st_size <= LIMIT
 
 
 def fits_360(page: object) -> None:
@@ -56,7 +55,7 @@ def fits_360(page: object) -> None:
 
 
 @pytest.mark.browser
-def test_kpps_upload_to_pps_correction_to_national_total(service: Service) -> None:
+def test_kpps_upload_to_pps_correction_to_national_total(service: Service, shots: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     tps, truth = service.tps, truth_of(service.samples)
@@ -92,7 +91,7 @@ def test_kpps_upload_to_pps_correction_to_national_total(service: Service) -> No
             kpps.wait_for_timeout(1000)  # htmx polls the pages every 3 s while a photo waits
         assert kpps.locator("table.reading").count() == 3, kpps.locator("#halaman-semua").inner_text()
         fits_360(kpps)
-        shot(kpps, "officer-kpps-360.png")
+        shot(kpps, shots, "officer-kpps-360.png")
 
         # The PPS: the queue, then each doubted field: type what the photo shows, Enter.
         pps = _login(browser, phone, service.url, "pps.satu")
@@ -101,10 +100,10 @@ def test_kpps_upload_to_pps_correction_to_national_total(service: Service) -> No
             "galat",
             "perlu diperiksa",
         )
-        shot(pps, "officer-pps-queue-360.png")
+        shot(pps, shots, "officer-pps-queue-360.png")
         pps.click(f'li[data-tps="{tps}"] a')
         fits_360(pps)
-        shot(pps, "officer-pps-tps-360.png")
+        shot(pps, shots, "officer-pps-tps-360.png")
         typed = 0
         for _ in range(120):
             focused = pps.locator("input[name=angka][autofocus]")
@@ -149,11 +148,11 @@ def test_kpps_upload_to_pps_correction_to_national_total(service: Service) -> No
         ppk.goto(service.url + "/petugas/rekap")  # type: ignore[attr-defined]
         assert ppk.locator("form.keying").count() == 1  # type: ignore[attr-defined]
         fits_360(ppk)
-        shot(ppk, "officer-ppk-rekap-360.png")
+        shot(ppk, shots, "officer-ppk-rekap-360.png")
         kpps.goto(service.url + "/petugas/latihan")
         assert kpps.locator("h1").inner_text() == "Latihan (bimtek)"
         fits_360(kpps)
-        shot(kpps, "officer-kpps-latihan-360.png")
+        shot(kpps, shots, "officer-kpps-latihan-360.png")
         browser.close()
 
     with sessions() as s:

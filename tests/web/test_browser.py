@@ -1,4 +1,4 @@
-"""One journey in real Debian chromium at 360 px: nasional → provinsi → … → a TPS, screenshot in docs/img."""
+"""One journey in real Debian chromium at 360 px: nasional → provinsi → … → a TPS, with a screenshot."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from web_election import load_election, web_app
 from tally.db.base import make_engine
 from tally.settings import Settings
 
-SHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "recap-tps-360.png"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync",
@@ -47,7 +46,7 @@ def server(sqlite_url: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.mark.browser
-def test_public_drills_from_nasional_to_a_tps_on_a_360px_phone(server: str) -> None:
+def test_public_drills_from_nasional_to_a_tps_on_a_360px_phone(server: str, shots: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -64,7 +63,8 @@ def test_public_drills_from_nasional_to_a_tps_on_a_360px_phone(server: str) -> N
         assert page.locator("td.paslon-2").inner_text() == "1.000"
         assert "votes" in page.locator("li.flag.error").inner_text()
         assert page.evaluate("typeof htmx") == "object"  # served locally from /static, no CDN
-        SHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOT), full_page=True)
+        shot = shots / "recap-tps-360.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot), full_page=True)
         browser.close()
-    assert SHOT.stat().st_size < 300_000
+    assert shot.stat().st_size < 300_000
