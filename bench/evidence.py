@@ -93,6 +93,7 @@ def at_revision(rev: str, name: str) -> ModuleType:
     spec = importlib.util.spec_from_loader(f"baseline_{name}", loader=None)
     assert spec is not None
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up while the class is made
     exec(compile(src, f"{rev}:{name}.py", "exec"), mod.__dict__)
     return mod
 
