@@ -21,6 +21,8 @@ CROP_INSET_MM = 0.0  # the classifier gets the box through its frame lines (its 
 # measured on corpus photos: 93.6 % digit accuracy at 0.0 mm against 92.7 % at 1.0 mm)
 GAP_MM = 1.4  # between two boxes of a number: up to the neighbour's frame line
 OUTER_MM = 5.0  # left of the hundreds box and right of the units box: where an extra digit lands
+RULE_WIDTH_MM = 0.9  # a printed rule in a cell, as seen at 5 px/mm with the phone's blur
+RULE_PAD_MM = 1.5  # how far above and below a box the outside-ink check looks for table rules
 INK_LEVEL = 0.45  # darkness (0 paper … 1 ink) above which a pixel counts as ink
 
 
@@ -71,8 +73,11 @@ def cut_cell(
     ix0, iy0, ix1, iy1 = _px(box, px_per_mm, FRAME_INSET_MM)
     inner = page[max(0, iy0) : iy1, max(0, ix0) : ix1]
     ink = _ink(inner, paper)
+    if printed is not None:  # a frame line the page's small shift brought inside is print, not a digit
+        ink &= ~printed[max(0, iy0) : iy1, max(0, ix0) : ix1][: ink.shape[0], : ink.shape[1]]
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    tall = [s for s in stats[1:] if s[3] > 0.45 * inner.shape[0]]
+    ih = ink.shape[0]
+    tall = [s for s in stats[1:] if s[3] > 0.45 * ih and not _printed_rule(s, ih, px_per_mm)]
     if len(tall) >= 2:
         spans = sorted((int(s[0]), int(s[0] + s[2])) for s in tall)
         if spans[1][0] >= spans[0][1] - 1:  # side by side, not one digit's broken stroke above the other
@@ -80,21 +85,60 @@ def cut_cell(
     # Ink in the strips left and right of the printed frame (the frame line itself is skipped).
     left = OUTER_MM if position == 0 else GAP_MM
     right = OUTER_MM if position == 2 else GAP_MM
-    y0, y1 = round((box.y + FRAME_INSET_MM) * px_per_mm), round((box.y + box.h - FRAME_INSET_MM) * px_per_mm)
-    strips = (
-        (box.x - left, box.x - 0.6),
-        (box.x + box.w + 0.6, box.x + box.w + right),
-    )
-    for sx0, sx1 in strips:
-        ys = slice(max(0, y0), y1)
-        xs = slice(max(0, round(sx0 * px_per_mm)), max(0, round(sx1 * px_per_mm)))
-        strip = _ink(page[ys, xs], paper)
-        if printed is not None:
-            strip &= ~printed[ys, xs][: strip.shape[0], : strip.shape[1]]
-        if strip.size and strip.mean() > 0.04:
+    for sx0, sx1 in ((box.x - left, box.x - 0.6), (box.x + box.w + 0.6, box.x + box.w + right)):
+        if _stray_ink(page, box, sx0, sx1, px_per_mm, paper, printed) > 0.04:
             flags.append("ink_outside")
             break
     return Cell(np.ascontiguousarray(crop), tuple(flags))
+
+
+def _printed_rule(stat: NDArray[np.int32], h: int, px_per_mm: float) -> bool:
+    """A straight vertical line through the whole cell: a frame or table rule printed a little off the
+    spec (printers and paper cutting vary by a millimetre or two), not a second digit. A handwritten
+    stroke that tall leans or curves wider than RULE_WIDTH_MM."""
+    sw, sh = int(stat[2]), int(stat[3])
+    return sw <= RULE_WIDTH_MM * px_per_mm and sh >= 0.85 * h
+
+
+def _upright_line(mask: NDArray[np.bool_]) -> bool:
+    """Ink whose every row is centred on one x (±0.5 px): a printed vertical line. A handwritten stroke as
+    tall as a box leans, bends or changes width."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    xs = np.arange(mask.shape[1])
+    centres = (mask[rows] * xs).sum(axis=1) / mask[rows].sum(axis=1)
+    return bool(np.abs(centres - np.median(centres)).max() <= 1.0 and np.ptp(centres) <= 1.5)
+
+
+def _stray_ink(
+    page: Gray,
+    box: Rect,
+    x0_mm: float,
+    x1_mm: float,
+    px_per_mm: float,
+    paper: float,
+    printed: NDArray[np.bool_] | None,
+) -> float:
+    """Share of a strip beside a box covered by handwritten ink. The strip is looked at 1.5 mm taller than
+    the box so that a table rule the print mask missed (a slightly shifted page) shows as what it is: a
+    line running through the whole row, or across the whole strip; those are dropped, a digit is not."""
+    pad = RULE_PAD_MM * px_per_mm
+    ys = slice(max(0, round(box.y * px_per_mm - pad)), max(0, round((box.y + box.h) * px_per_mm + pad)))
+    xs = slice(max(0, round(x0_mm * px_per_mm)), max(0, round(x1_mm * px_per_mm)))
+    ink = _ink(page[ys, xs], paper)
+    if printed is not None:
+        ink &= ~printed[ys, xs][: ink.shape[0], : ink.shape[1]]
+    if not ink.size:
+        return 0.0
+    h, w = ink.shape
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    sw, sh = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    rule = (sh >= 0.9 * h) | ((sw >= 0.9 * w) & (sh <= 1.2 * px_per_mm))  # a table rule or a row line
+    rule[0] = True  # the background label
+    for k in np.flatnonzero(~rule & (sh >= 0.85 * box.h * px_per_mm)):  # a box frame line, shifted?
+        rule[k] = _upright_line(labels == k)
+    hand = ~rule[labels]
+    inner = slice(round(pad + FRAME_INSET_MM * px_per_mm), round(h - pad - FRAME_INSET_MM * px_per_mm))
+    return float(hand[inner].mean()) if hand[inner].size else 0.0
 
 
 def paper_level(page: Gray) -> float:

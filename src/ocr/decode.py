@@ -1,21 +1,28 @@
-"""Joint decoding: the most probable reading of a TPS that satisfies the contest's checks, and the decision
-to accept a field or send it to a person.
+"""Joint decoding: the most probable reading of a TPS under the contest's checks, and the decision to
+accept a field or send it to a person.
 
 Each field's three digit boxes give a distribution over its value (0–999, or blank): a leading box may hold
 an X (class 10) or a 0. The contest's declarative checks (EQUAL / AT_MOST, `reconcile.contest`) tie the
 fields together; the OMR bubbles and the tally subtotals are independent readings of the same number.
 
+The model behind the decision: the officer's numbers obey every check unless the officer made a slip
+(prior ``SLIP_SMALL`` for a check off by a few, ``SLIP_LARGE`` for one off by more: an arithmetic slip is
+usually small, a misread hundreds digit is not); the bubbles and the tally misread rarely
+(``OMR_MISS``, ``TALLY_MISS``). Under that model each field gets a posterior given everything else on the
+page(s), and the most probable assignment is found by coordinate ascent with pair moves.
+
 A field is ``accepted`` only when all of these hold, otherwise it goes to ``review`` with the reason:
-1. its own digits clearly pick one value (posterior ≥ MIN_POSTERIOR and ≥ MIN_MARGIN × the runner-up);
-2. the joint decoder, under the checks, did not move it to another value;
-3. every check it takes part in holds, and at least one independent reading agrees: a bubble column or a
-   tally sum equal to it, or an EQUAL check that holds with every other field in it confident too.
+1. the decoder kept the value its own digits read best (a value the arithmetic picked over the
+   handwriting always goes to a person, shown first);
+2. its posterior given the rest of the page is ≥ MIN_POSTERIOR;
+3. no check it takes part in is broken and no independent reading disagrees;
+4. at least one independent reading agrees: a bubble column or a tally sum equal to it, or an EQUAL check
+   that holds with every other field in it read as its own digits say and caught in no broken check.
 A wrong number thus needs a confident misread that the bubbles or the arithmetic confirm by coincidence.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,13 +33,21 @@ from numpy.typing import NDArray
 from reconcile.contest import Check, Contest, Relation
 
 BLANK_CLASS = 10
-MIN_POSTERIOR = 0.985
-MIN_MARGIN = 50.0
-TOP_K = 5
-MAX_JOINT = 20_000  # assignments tried by the joint search; beyond it the per-field best stands
+MIN_POSTERIOR = 0.995
+TOP_K = 8  # values per field the decoder considers; the rest of the mass counts as "something else"
+SHOWN = 5  # candidates kept in a decision for the reviewer
+SLIP_SMALL = 0.02  # P(an officer's check is off by ≤ SMALL_SLIP) — e.g. a units digit mis-added
+SLIP_LARGE = 0.002  # P(off by more): a hundred-vote arithmetic slip is rarer than a misread hundreds box
+SMALL_SLIP = 10
+OMR_MISS = 0.01  # P(legible bubbles spell another number than the one written)
+TALLY_MISS = 0.05  # P(a legible tally sum differs from the number written)
+MAX_SWEEPS = 4
 
 _VALUES = np.arange(1000)
 _DIGITS = np.stack([_VALUES // 100, _VALUES // 10 % 10, _VALUES % 10], axis=1)  # 1000×3
+
+Value = int | None
+Dist = list[tuple[Value, float]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +71,7 @@ class Decision:
     agreeing: tuple[str, ...] = field(default=())  # which independent readings agreed
 
 
-def value_distribution(probs: NDArray[np.float64], k: int = TOP_K) -> list[tuple[int | None, float]]:
+def value_distribution(probs: NDArray[np.float64], k: int = TOP_K) -> Dist:
     """The k most probable values of a field, normalised over all 1000 values and blank."""
     p = np.clip(np.asarray(probs, dtype=np.float64), 1e-9, 1.0)
     logp = np.log(p)
@@ -82,17 +97,29 @@ def value_distribution(probs: NDArray[np.float64], k: int = TOP_K) -> list[tuple
     return [(None if i == len(vals) else int(i), float(z[i])) for i in order]
 
 
-def check_holds(check: Check, values: dict[str, int | None]) -> bool | None:
-    """True/False when every field of the check has a value, None when it cannot be judged yet."""
+def _gap(check: Check, values: dict[str, Value]) -> int | None:
+    """How far a check is from holding (0 = holds); None when a field of it has no value yet."""
     if any(values.get(n) is None for n in check.fields()):
         return None
     left = sum(values[n] or 0 for n in check.left)
     right = sum(values[n] or 0 for n in check.right)
     if check.relation is Relation.EQUAL:
-        return left == right
-    if check.right:
-        return left <= check.bound(right)
-    return left <= (check.limit if check.limit is not None else math.inf)
+        return abs(left - right)
+    bound = check.bound(right) if check.right else check.limit
+    return 0 if bound is None else max(0, left - bound)
+
+
+def check_holds(check: Check, values: dict[str, Value]) -> bool | None:
+    """True/False when every field of the check has a value, None when it cannot be judged yet."""
+    gap = _gap(check, values)
+    return None if gap is None else gap == 0
+
+
+def _slip(gap: int | None) -> float:
+    """The prior weight of a check's state: 1 when it holds or cannot be judged, else an officer's slip."""
+    if not gap:
+        return 1.0
+    return SLIP_SMALL if gap <= SMALL_SLIP else SLIP_LARGE
 
 
 def _applicable(contest: Contest, names: Iterable[str]) -> list[Check]:
@@ -105,96 +132,137 @@ def max_value(contest: Contest) -> int:
     return contest.max_dpt + math.ceil(contest.max_dpt * 0.02)
 
 
-def _valid(values: dict[str, int | None], checks: list[Check], limit: int) -> bool:
-    in_range = all(v is None or v <= limit for v in values.values())
-    return in_range and all(check_holds(c, values) is not False for c in checks)
+class _Page:
+    """The decoding problem: each field's candidate values, the checks, the independent readings."""
 
+    def __init__(self, evidence: dict[str, Evidence], checks: list[Check], limit: int) -> None:
+        self.evidence = evidence
+        self.dists = {n: value_distribution(e.probs) for n, e in evidence.items()}
+        self.checks = checks
+        self.limit = limit
+        self.of = {n: [c for c in checks if n in c.fields()] for n in evidence}
 
-def joint_best(
-    dists: dict[str, list[tuple[int | None, float]]], checks: list[Check], limit: int = 999
-) -> dict[str, int | None] | None:
-    """The most probable assignment of top candidates that breaks no check and stays in range, or None
-    when none is found (then the fields go to review with their own best).
+    def own_weight(self, name: str, value: Value, p: float) -> float:
+        """The digits' probability times what the bubbles and the tally say about `value`."""
+        ev = self.evidence[name]
+        w = p if value is None or value <= self.limit else 0.0
+        if ev.omr is not None:
+            w *= 1.0 if ev.omr == value else OMR_MISS
+        if ev.tally is not None:
+            w *= 1.0 if ev.tally == value else TALLY_MISS
+        return w
 
-    Each field's own best is kept unless it takes part in a broken check (or is out of range); only those
-    fields are searched jointly, over their top candidates, the others held fixed. So a clean TPS costs one
-    pass, and the search stays small where it is needed."""
-    own = {n: d[0][0] for n, d in dists.items()}
-    if _valid(own, checks, limit):
-        return own
-    suspects = {n for c in checks if check_holds(c, own) is False for n in c.fields()}
-    suspects |= {n for n, v in own.items() if v is not None and v > limit}
-    names = sorted(suspects)
-    for k in (TOP_K, 3, 2):
-        options = [[(v, p) for v, p in dists[n][:k] if p > 1e-6] for n in names]
-        if math.prod(len(o) for o in options) <= MAX_JOINT:
-            break
-    else:
-        return None
-    best: tuple[float, dict[str, int | None]] | None = None
-    for combo in itertools.product(*options):
-        values = dict(own)
-        values.update({n: v for n, (v, _) in zip(names, combo, strict=True)})
-        if _valid(values, checks, limit):
-            score = sum(math.log(p) for _, p in combo)
-            if best is None or score > best[0]:
-                best = (score, values)
-    return None if best is None else best[1]
+    def weights(self, name: str, values: dict[str, Value]) -> tuple[Dist, float]:
+        """Each candidate of `name` weighted given the others' values, and the weight of 'none of them'."""
+        out: Dist = []
+        trial = dict(values)
+        for v, p in self.dists[name]:
+            trial[name] = v
+            w = self.own_weight(name, v, p)
+            for c in self.of[name]:
+                w *= _slip(_gap(c, trial))
+            out.append((v, w))
+        rest = max(0.0, 1.0 - sum(p for _, p in self.dists[name]))
+        if any(c.relation is Relation.EQUAL for c in self.of[name]):
+            rest *= SLIP_SMALL  # any value not listed breaks the EQUAL check it takes part in
+        return out, rest
+
+    def score(self, values: dict[str, Value]) -> float:
+        total = 0.0
+        for n, v in values.items():
+            p = next(q for u, q in self.dists[n] if u == v)
+            total += math.log(max(self.own_weight(n, v, p), 1e-300))
+        for c in self.checks:
+            total += math.log(_slip(_gap(c, values)))
+        return total
+
+    def best(self) -> dict[str, Value]:
+        """Coordinate ascent from each field's own best, then pair moves inside each broken check."""
+        values = {n: self._own_best(n) for n in self.dists}
+        for _ in range(MAX_SWEEPS):
+            changed = False
+            for n in self.dists:
+                w, _ = self.weights(n, values)
+                top = max(w, key=lambda t: t[1])[0]
+                if top != values[n]:
+                    values[n], changed = top, True
+            for c in self.checks:
+                if not check_holds(c, values):
+                    changed |= self._pair_move(c, values)
+            if not changed:
+                break
+        return values
+
+    def _own_best(self, name: str) -> Value:
+        return max(((v, self.own_weight(name, v, p)) for v, p in self.dists[name]), key=lambda t: t[1])[0]
+
+    def _pair_move(self, check: Check, values: dict[str, Value]) -> bool:
+        """Two fields of a broken check changed together, when that scores better (two misreads)."""
+        base = self.score(values)
+        best: tuple[float, dict[str, Value]] | None = None
+        names = check.fields()
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                for va, _ in self.dists[a]:
+                    for vb, _ in self.dists[b]:
+                        trial = {**values, a: va, b: vb}
+                        if check_holds(check, trial):
+                            s = self.score(trial)
+                            if s > base and (best is None or s > best[0]):
+                                best = (s, trial)
+        if best is None:
+            return False
+        values.update(best[1])
+        return True
 
 
 def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decision]:
     """Decode the fields at hand (one page, or all pages of a TPS) and decide each one."""
-    dists = {n: value_distribution(e.probs) for n, e in evidence.items()}
-    checks = _applicable(contest, evidence)
-    own = {n: d[0][0] for n, d in dists.items()}
-    limit = max_value(contest)
-    joint = joint_best(dists, checks, limit)
-    chosen = joint if joint is not None else own
-    confident = {n: _clear(dists[n]) for n in dists}
+    page = _Page(evidence, _applicable(contest, evidence), max_value(contest))
+    own = {n: d[0][0] for n, d in page.dists.items()}
+    chosen = page.best()
+    # A check confirms a field only through partners read as their own digits say and caught in no broken
+    # check: a partner the arithmetic moved, or one in a mismatch, may be the misread itself.
+    broken_fields = {n for c in page.checks if check_holds(c, chosen) is False for n in c.fields()}
+    sound = {n for n in evidence if chosen[n] == own[n] and n not in broken_fields}
     out: dict[str, Decision] = {}
     for name, ev in evidence.items():
         value = chosen[name]
-        dist = dists[name]
+        weights, rest = page.weights(name, chosen)
+        z = sum(w for _, w in weights) + rest
+        post = [(v, w / z if z > 0 else 0.0) for v, w in sorted(weights, key=lambda t: -t[1])]
+        posterior = next((p for v, p in post if v == value), 0.0)
         agreeing: list[str] = []
         if ev.omr is not None and ev.omr == value:
             agreeing.append("omr")
         if ev.tally is not None and ev.tally == value:
             agreeing.append("tally")
-        mine = [c for c in checks if name in c.fields()]
+        mine = page.of[name]
         broken = [c for c in mine if check_holds(c, chosen) is False]
         for c in mine:
-            others_sure = all(confident[o] and chosen[o] == own[o] for o in c.fields() if o != name)
-            if c.relation is Relation.EQUAL and check_holds(c, chosen) and others_sure:
+            if (
+                c.relation is Relation.EQUAL
+                and check_holds(c, chosen)
+                and all(o == name or o in sound for o in c.fields())
+            ):
                 agreeing.append(f"cek:{c.rule.value}")
-        reason = _reason(ev, value, dist, own[name], confident[name], broken, agreeing, joint is None)
-        if reason is None and value is not None and value > limit:
-            reason = f"Angka {value} melebihi batas {limit} untuk satu TPS — kemungkinan salah baca."
-        cands = tuple(dist) if value == own[name] else ((value, _prob(dist, value)), *dist)
+        reason = _reason(ev, value, post, own[name], posterior, broken, agreeing)
+        if reason is None and value is not None and value > page.limit:
+            reason = f"Angka {value} melebihi batas {page.limit} untuk satu TPS — kemungkinan salah baca."
         out[name] = Decision(
-            name, value, _prob(dist, value), reason is None, cands[:TOP_K], reason, tuple(agreeing)
+            name, value, posterior, reason is None, tuple(post[:SHOWN]), reason, tuple(agreeing)
         )
     return out
 
 
-def _prob(dist: list[tuple[int | None, float]], value: int | None) -> float:
-    return next((p for v, p in dist if v == value), 0.0)
-
-
-def _clear(dist: list[tuple[int | None, float]]) -> bool:
-    p1 = dist[0][1]
-    p2 = dist[1][1] if len(dist) > 1 else 0.0
-    return dist[0][0] is not None and p1 >= MIN_POSTERIOR and p1 >= MIN_MARGIN * p2
-
-
 def _reason(
     ev: Evidence,
-    value: int | None,
-    dist: list[tuple[int | None, float]],
-    own: int | None,
-    clear: bool,
+    value: Value,
+    post: Dist,
+    own: Value,
+    posterior: float,
     broken: list[Check],
     agreeing: list[str],
-    no_joint: bool,
 ) -> str | None:
     """Why this field needs a person (Bahasa Indonesia), or None when it may be accepted."""
     if value is None:
@@ -203,16 +271,14 @@ def _reason(
         return f"Angka terbaca {own}, tetapi aturan penjumlahan menunjuk {value} — periksa angka ini."
     if ev.omr is not None and ev.omr != value:
         return f"Bulatan OMR menunjukkan {ev.omr}, angka tulisan terbaca {value} — periksa keduanya."
-    if ev.tally is not None and ev.tally != value:
+    if ev.tally is not None and ev.tally != value and ev.omr != value:  # bubbles outweigh a tally misread
         return f"Jumlah turus/jumlah tiap baris {ev.tally} tidak sama dengan angka {value}."
     if broken:
         return broken[0].hint or "Angka ini tidak cocok dengan aturan penjumlahan formulir."
-    if no_joint:
-        return "Tidak ada pembacaan yang memenuhi semua aturan penjumlahan — periksa angka."
     if value != own:
-        return f"Angka terbaca {own}, tetapi aturan penjumlahan menunjuk {value} — periksa angka ini."
-    if not clear:
-        alt = dist[1][0] if len(dist) > 1 else None
+        return f"Angka terbaca {own}, tetapi bacaan lain menunjuk {value} — periksa angka ini."
+    if posterior < MIN_POSTERIOR:
+        alt = next((v for v, _ in post if v != value), None)
         return f"Tulisan angka kurang jelas (mungkin {alt}) — periksa angka ini."
     if not agreeing:
         return "Belum ada bacaan lain (bulatan/penjumlahan) yang menguatkan angka ini."

@@ -136,3 +136,37 @@ def test_a_single_misread_box_is_never_accepted_with_a_wrong_value(
     probs[field][box] = row
     out = decide({n: Evidence(n, p) for n, p in probs.items()}, PPWP)
     assert [n for n, d in out.items() if d.accepted and d.value != truth[n]] == []
+
+
+def test_a_doubtful_hundreds_digit_the_row_sum_settles_is_accepted() -> None:
+    # 278 with its "2" half-legible (78 or 578 by the digits alone); L + P = 148 + 130 pins it. An officer's
+    # slip of 200 is far rarer than a faint hundreds digit, unlike a units doubt (next test above).
+    row = {
+        "pemilih_dpt_l": written(148),
+        "pemilih_dpt_p": written(130),
+        "pemilih_dpt_j": boxes({2: 0.6, BLANK_CLASS: 0.2, 5: 0.2}, 7, 8),
+    }
+    out = decide({n: Evidence(n, p) for n, p in row.items()}, PPWP)
+    assert {n: (d.value, d.accepted) for n, d in out.items()} == {
+        "pemilih_dpt_l": (148, True),
+        "pemilih_dpt_p": (130, True),
+        "pemilih_dpt_j": (278, True),
+    }
+
+
+def test_a_tally_misread_does_not_outvote_digits_and_bubbles_that_agree() -> None:
+    both = decide({"suara_paslon_1": Evidence("suara_paslon_1", written(74), omr=74, tally=47)}, PPWP)
+    assert both["suara_paslon_1"].accepted and both["suara_paslon_1"].value == 74
+    alone = decide({"suara_paslon_1": Evidence("suara_paslon_1", written(74), tally=47)}, PPWP)
+    assert not alone["suara_paslon_1"].accepted
+    assert "turus" in (alone["suara_paslon_1"].reason or "")
+
+
+def test_a_partner_caught_in_a_broken_check_confirms_nothing() -> None:
+    # V.A + V.B = V.C holds on page 3, but V.A ≠ Σ page 2: V.A may be the misread, so V.C stays in review.
+    ev = page3(213, 4, 217)
+    ev.update({f"suara_paslon_{i}": Evidence(f"suara_paslon_{i}", written(70), omr=70) for i in (1, 2, 3)})
+    out = decide(ev, PPWP)
+    assert not out["suara_sah"].accepted
+    assert not out["suara_total"].accepted
+    assert all(out[f"suara_paslon_{i}"].value == 70 for i in (1, 2, 3))

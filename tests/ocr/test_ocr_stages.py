@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
 import pytest
 from ocr_fill import fill
 from ocr_photos import jpeg, photograph
@@ -64,3 +66,32 @@ def test_qr_on_our_page_names_the_tps_and_a_mismatch_is_flagged(reader: PhotoRea
     other = reader.read(photo, tps="3173041007006")
     assert other.qr_tps == "3173041007005"
     assert any("3173041007005" in f for f in other.flags)
+
+
+@pytest.mark.parametrize("shift_mm", [-1.6, 1.6])
+def test_print_a_little_off_the_spec_is_not_a_second_digit_or_stray_ink(shift_mm: float) -> None:
+    # Printers and cutting move a form's lines by a millimetre or two: the box's own frame line then sits
+    # inside the cell and the table rule beside it sits outside the print mask. Both are print, not ink.
+    page = _straight(P1, fill(P1, {"pemilih_dpt_l": 148, "pemilih_dpt_p": 130}))
+    dx = round(shift_mm * READ_PX_PER_MM)
+    moved = cv2.warpAffine(page, np.float32([[1, 0, dx], [0, 1, 0]]), page.shape[::-1], borderValue=255)
+    paper = paper_level(moved)
+    printed = printed_mask(render_blank(P1, READ_PX_PER_MM))
+    for name in ("pemilih_dpt_l", "pemilih_dpt_p"):
+        num = P1.number(name)
+        flags = {
+            f
+            for i, b in enumerate(num.boxes)
+            for f in cut_cell(moved, b, READ_PX_PER_MM, paper, i, printed).flags
+        }
+        assert flags == set(), (name, flags)
+
+
+def test_a_digit_beside_the_box_is_still_flagged_when_the_print_is_off() -> None:
+    page = _straight(P2, fill(P2, {"suara_paslon_1": 74}, beside={"suara_paslon_1": "8"}))
+    moved = cv2.warpAffine(page, np.float32([[1, 0, 8], [0, 1, 0]]), page.shape[::-1], borderValue=255)
+    printed = printed_mask(render_blank(P2, READ_PX_PER_MM))
+    units = cut_cell(
+        moved, P2.number("suara_paslon_1").boxes[2], READ_PX_PER_MM, paper_level(moved), 2, printed
+    )
+    assert "ink_outside" in units.flags
