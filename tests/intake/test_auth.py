@@ -82,3 +82,18 @@ def test_health_readiness_and_openapi_examples(intake: Intake) -> None:
     assert "image/jpeg" in put["requestBody"]["content"]
     metrics = intake.client.get("/metrics").text
     assert 'tally_queue_jobs{state="queued"}' in metrics and "tally_queue_oldest_age_seconds" in metrics
+
+
+def test_a_tps_the_api_remembers_is_still_out_of_scope_for_other_officers(intake: Intake) -> None:
+    a, b = intake.kpps(TPS_A), intake.kpps(TPS_B)
+    first, second = jpeg(seed=21), jpeg(seed=22)
+    # B's upload makes the API remember TPS_B as an existing TPS (no database trip next time) ...
+    accepted = intake.client.put(URL.format(tps=TPS_B, sha=sha(first)), content=first, headers=b)
+    assert accepted.status_code == 202
+    # ... which must not let A, or a PPK of the same kecamatan, file a photo there.
+    refused = intake.client.put(URL.format(tps=TPS_B, sha=sha(second)), content=second, headers=a)
+    assert refused.status_code == 403 and refused.json()["code"] == "out_of_scope"
+    ppk = intake.staff("ppk.tamansari", Role.PPK, "31.73.04")
+    by_ppk = intake.client.put(URL.format(tps=TPS_B, sha=sha(second)), content=second, headers=ppk)
+    assert by_ppk.status_code == 403 and by_ppk.json()["code"] == "role"
+    assert intake.photo_rows() == 1

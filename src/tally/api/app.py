@@ -6,14 +6,17 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
+from sqlalchemy import Engine, event
 
 from reconcile.contest import builtin_contest
 from tally.api import errors
 from tally.api.deps import Services
 from tally.api.idempotency import Idempotency
+from tally.api.logs import configure_logging
 from tally.api.metrics import Metrics
 from tally.api.routes.auth import router as auth_routes
 from tally.api.routes.health import router as health_routes
@@ -42,6 +45,8 @@ Indonesia for the officer. Authenticate with `Authorization: Bearer <token>` fro
 
 def build_services(settings: Settings) -> Services:
     engine = make_engine(settings.database_url)
+    if engine.dialect.name == "sqlite":
+        _sqlite_synchronous(engine, settings.sqlite_synchronous)
     sessions = session_factory(engine)
     queue = make_queue(settings, sessions)
     store = PhotoStore(Path(settings.photo_store))
@@ -57,6 +62,16 @@ def build_services(settings: Settings) -> Services:
         idempotency=Idempotency(sessions, settings.secret_key),
         contest=builtin_contest(settings.contest),
     )
+
+
+def _sqlite_synchronous(engine: Engine, level: str) -> None:
+    """Runs after `make_engine`'s own pragmas (listeners fire in order), so the setting decides."""
+
+    @event.listens_for(engine, "connect")
+    def _synchronous(conn: Any, _record: Any) -> None:
+        cur = conn.cursor()
+        cur.execute(f"PRAGMA synchronous={level}")  # a Literal of two words, never user text
+        cur.close()
 
 
 def start_workers(services: Services, count: int, stop: threading.Event) -> list[threading.Thread]:
@@ -80,6 +95,12 @@ def start_workers(services: Services, count: int, stop: threading.Event) -> list
         t.start()
         threads.append(t)
     return threads
+
+
+def app_from_environment() -> FastAPI:
+    """uvicorn's factory for `tally serve`: each API process builds its own app from `TALLY_*` variables."""
+    configure_logging()
+    return create_app(Settings())
 
 
 def create_app(settings: Settings, *, workers: int | None = None) -> FastAPI:

@@ -10,23 +10,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated
 
+from anyio import to_thread
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from reconcile.contest import Contest
+from reconcile.ids import TpsId
 from tally.api.idempotency import Idempotency
 from tally.api.metrics import Metrics
 from tally.auth.ratelimit import TokenBucket
 from tally.auth.scope import Principal
 from tally.auth.secrets import digest
-from tally.auth.service import resolve
+from tally.auth.service import require_tps, resolve
 from tally.errors import TooManyRequests, Unauthorized
 from tally.photos.store import PhotoStore
 from tally.queue.base import Queue
 from tally.settings import Settings
 
 PRINCIPAL_TTL_S = 5.0  # a revoked token stops working on other API nodes within this time
+TPS_TTL_S = 300.0  # TPS are reference data: a known id is not looked up again for this long
 
 
 @dataclass
@@ -41,14 +44,20 @@ class Services:
     idempotency: Idempotency
     contest: Contest
     _principals: dict[str, tuple[Principal, float]] = field(default_factory=dict)
+    _tps: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def principal(self, token: str) -> Principal:
-        key, now = digest(token), time.monotonic()
+    def cached_principal(self, token: str) -> Principal | None:
+        """The caller if resolved lately, without touching the database (safe on the event loop)."""
         with self._lock:
-            hit = self._principals.get(key)
-        if hit is not None and hit[1] > now:
-            return hit[0]
+            hit = self._principals.get(digest(token))
+        return hit[0] if hit is not None and hit[1] > time.monotonic() else None
+
+    def principal(self, token: str) -> Principal:
+        hit = self.cached_principal(token)
+        if hit is not None:
+            return hit
+        key, now = digest(token), time.monotonic()
         with self.sessions() as s:
             who = resolve(s, token)
         with self._lock:
@@ -61,8 +70,24 @@ class Services:
         with self._lock:
             self._principals.pop(token_hash, None)
 
+    def tps_allowed(self, who: Principal, tps: str) -> bool:
+        """True when `tps` is a TPS seen lately and inside `who`'s scope: no database needed. False means
+        ask `require_tps` (unknown TPS, out of scope, or not seen lately), which raises the right error."""
+        with self._lock:
+            until = self._tps.get(tps)
+        return until is not None and until > time.monotonic() and who.covers_tps(TpsId(tps))
 
-def get_services(request: Request) -> Services:
+    def require_tps(self, who: Principal, tps: str) -> None:
+        """`tally.auth.service.require_tps` (404 unknown, 403 out of scope), remembering a TPS that exists."""
+        with self.sessions() as s:
+            require_tps(s, who, tps)
+        with self._lock:
+            if len(self._tps) > 1_000_000:
+                self._tps.clear()
+            self._tps[tps] = time.monotonic() + TPS_TTL_S
+
+
+async def get_services(request: Request) -> Services:  # async: FastAPI runs a plain def in a thread
     services: Services = request.app.state.services
     return services
 
@@ -82,12 +107,16 @@ NO_TOKEN = Unauthorized(
 )
 
 
-def current_principal(request: Request, services: ServicesDep) -> Principal:
+async def current_principal(request: Request, services: ServicesDep) -> Principal:
+    """The caller; the database is asked (in a thread) only when the token was not resolved lately."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NO_TOKEN
-    who = services.principal(token.strip())
+    token = token.strip()
+    who = services.cached_principal(token)
+    if who is None:
+        who = await to_thread.run_sync(services.principal, token)
     wait = services.limiter.take(who.token_hash)
     if wait > 0:
         raise TooManyRequests(

@@ -2,13 +2,18 @@
 
 Upload counters live in the API process. Queue depth, oldest job age and OCR time are read from the database
 at scrape time, so they are right whichever process (or machine) ran the workers.
+
+With several API processes on one port (`tally serve --api-workers N`) a scrape reaches one of them at random:
+`tally serve` then sets `PROMETHEUS_MULTIPROC_DIR` before any process imports prometheus_client, each
+process writes its counters to a file there, and a scrape sums them all.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
@@ -61,7 +66,13 @@ class Metrics:
             registry=self.registry,
             buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.5, 5.0),
         )
-        self.registry.register(_FromDatabase(queue, sessions))
+        self.from_database = _FromDatabase(queue, sessions)
+        self.registry.register(self.from_database)
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            return generate_latest(self.registry)
+        every_process = CollectorRegistry()
+        multiprocess.MultiProcessCollector(every_process)  # type: ignore[no-untyped-call]  # untyped upstream
+        every_process.register(self.from_database)
+        return generate_latest(every_process)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import logging
 import os
 import signal
 import socket
@@ -20,37 +19,48 @@ from tally.settings import Settings
 officers_app = typer.Typer(help="Petugas: kode aktivasi KPPS dan akun PPS/PPK/KPU.")
 
 
-def configure_logging() -> None:
-    """Structured JSON lines on stderr, one event per line, for the log shipper."""
-    logging.basicConfig(format="%(message)s", stream=sys.stderr, level=logging.INFO)
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
-        ],
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-    )
-
-
 def serve(
     workers: Annotated[
-        int | None, typer.Option(help="OCR threads in this process (0: run `tally worker`)")
+        int | None, typer.Option(help="OCR threads in each API process (0: run `tally worker`)")
+    ] = None,
+    api_workers: Annotated[
+        int | None, typer.Option(help="API processes sharing the port (bawaan: TALLY_API_WORKERS)")
     ] = None,
 ) -> None:
     """Jalankan API (dan pembaca OCR di proses yang sama, bawaan)."""
     import uvicorn
 
-    from tally.api import create_app
+    from tally.api.logs import configure_logging
     from tally.db.base import migrate
 
     configure_logging()
+    # Each API process builds its own app from the environment: pass the options on through it.
+    if workers is not None:
+        os.environ["TALLY_EMBEDDED_WORKERS"] = str(workers)
+    if api_workers is not None:
+        os.environ["TALLY_API_WORKERS"] = str(api_workers)
     settings = Settings()
-    migrate(settings.database_url)
-    app = create_app(settings, workers=workers)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    migrate(settings.database_url)  # once, before any API process starts
+    if settings.api_workers > 1:
+        _metrics_across_processes(settings.data_dir / "metrics")
+    uvicorn.run(
+        "tally.api.app:app_from_environment",
+        factory=True,
+        workers=settings.api_workers,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+    )
+
+
+def _metrics_across_processes(folder: Path) -> None:
+    """Each API process counts into a file here and a scrape sums them (tally.api.metrics). Files left by
+    an earlier run are removed: counters start at zero with the service, as with one process."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.db"):
+        old.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 def worker(
@@ -58,6 +68,7 @@ def worker(
 ) -> None:
     """Jalankan pembaca OCR terpisah dari API; berhenti rapi dengan SIGTERM/Ctrl-C."""
     from tally.api.app import build_services, start_workers
+    from tally.api.logs import configure_logging
 
     configure_logging()
     settings = Settings()

@@ -16,7 +16,7 @@ from tally.auth.scope import Principal, Role
 from tally.auth.service import require_tps
 from tally.db.intake import PhotoRow, ReadingRow
 from tally.errors import BadPhoto, Forbidden, NotFound, TallyError, Unprocessable, UnsupportedMediaType
-from tally.photos.intake import SHA256, Upload, file_photo, same_place, spool, too_large
+from tally.photos.intake import SHA256, Spooled, Upload, file_photo, find, same_place, spool, too_large
 from tally.photos.views import photo_dict, reading_dict, status_url
 
 log = structlog.get_logger("tally.api")
@@ -30,13 +30,21 @@ UPLOAD_ERRORS: dict[int | str, dict[str, object]] = {
 Sha = Annotated[str, Path(min_length=64, max_length=64, examples=["9f86d0…(64 hex)"])]
 
 
-def _existing(services: Services, who: Principal, upload: Upload) -> PhotoRow | None:
-    with services.sessions() as s:
-        require_tps(s, who, upload.tps_id)
-        if who.role not in (Role.KPPS, Role.PPS):
-            raise Forbidden("role", "Foto C.Hasil dikirim oleh KPPS TPS itu atau PPS kelurahan/desanya.")
-        row = s.get(PhotoRow, upload.sha256)
+def _existing(services: Services, upload: Upload) -> PhotoRow | None:
+    row = find(services.sessions, upload.sha256)
     return same_place(row, upload) if row is not None else None
+
+
+def _file(services: Services, spooled: Spooled, upload: Upload) -> tuple[PhotoRow, int | None]:
+    """Check, store, commit and enqueue in one trip to a worker thread (each trip costs the event loop)."""
+    settings = services.settings
+    row, job = file_photo(services.sessions, services.store, spooled, upload, settings.max_photo_pixels)
+    if job is not None:
+        try:
+            services.queue.enqueued(job)
+        except Exception:  # the job row is committed; the queue's resync will deliver it
+            log.exception("enqueue_failed", job=job)
+    return row, job
 
 
 def _answer(row: PhotoRow, status: int) -> JSONResponse:
@@ -75,7 +83,11 @@ async def put_photo(
     upload = Upload(tps_id=tps_id, page=page, sha256=sha, uploaded_by=who.subject)
     metrics = services.metrics
     try:
-        existing = await to_thread.run_sync(_existing, services, who, upload)
+        if not services.tps_allowed(who, tps_id):  # known TPS in scope: no database trip
+            await to_thread.run_sync(services.require_tps, who, tps_id)
+        if who.role not in (Role.KPPS, Role.PPS):
+            raise Forbidden("role", "Foto C.Hasil dikirim oleh KPPS TPS itu atau PPS kelurahan/desanya.")
+        existing = await to_thread.run_sync(_existing, services, upload)
         if existing is not None:
             metrics.uploads.labels("duplicate").inc()
             return _answer(existing, 200)
@@ -88,14 +100,7 @@ async def put_photo(
             raise too_large(limit)
         with metrics.upload_seconds.time():
             spooled = await spool(request.stream(), services.store, limit)
-            row, job = await to_thread.run_sync(
-                file_photo,
-                services.sessions,
-                services.store,
-                spooled,
-                upload,
-                services.settings.max_photo_pixels,
-            )
+            row, job = await to_thread.run_sync(_file, services, spooled, upload)
     except (BadPhoto, TallyError) as exc:
         if exc.status in (413, 415, 422):
             metrics.uploads.labels("refused").inc()
@@ -104,10 +109,6 @@ async def put_photo(
     if job is None:
         metrics.uploads.labels("duplicate").inc()
         return _answer(row, 200)
-    try:
-        await to_thread.run_sync(services.queue.enqueued, job)
-    except Exception:  # the job row is committed; the queue's resync will deliver it
-        log.exception("enqueue_failed", job=job)
     metrics.uploads.labels("accepted").inc()
     log.info("upload_accepted", tps=tps_id, page=page, sha=sha[:12], size=row.size_bytes, who=who.subject)
     return _answer(row, 202)
