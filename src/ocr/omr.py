@@ -11,6 +11,7 @@ measured where the rings are.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -41,43 +42,63 @@ class Column:
     fills: tuple[float, ...]
 
 
+@lru_cache(maxsize=16)
 def _ring(d_px: float) -> NDArray[np.float32]:
-    """A printed bubble ring as darkness, blurred like a photo."""
+    """A printed bubble ring as darkness, blurred like a photo (made once per size: read-only)."""
     side = int(d_px * 1.4) | 1
     t = np.zeros((side, side), np.float32)
     c = side // 2
     cv2.circle(t, (c, c), round(d_px / 2), 1.0, max(1, round(d_px * 0.08)), cv2.LINE_AA)
-    return np.asarray(cv2.GaussianBlur(t, (0, 0), d_px * 0.04), dtype=np.float32)
+    out = np.asarray(cv2.GaussianBlur(t, (0, 0), d_px * 0.04), dtype=np.float32)
+    out.flags.writeable = False
+    return out
 
 
-def _darkness(page: Gray, x0: int, y0: int, x1: int, y1: int) -> tuple[NDArray[np.float32], int, int]:
-    h, w = page.shape
-    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
-    crop = page[y0:y1, x0:x1].astype(np.float32)
-    paper = float(np.percentile(crop, 90)) if crop.size else 255.0  # local: shade and vignette vary
-    return np.clip((paper - crop) / max(paper, 1.0), 0.0, 1.0), x0, y0
+def _paper(img: Gray) -> float:
+    """The 90th percentile grey (most of the crop is paper), off a histogram: a sort costs ten times more."""
+    cum = np.cumsum(np.bincount(img.ravel(), minlength=256))
+    return float(np.searchsorted(cum, 0.9 * cum[-1])) if cum[-1] else 255.0
+
+
+def _dark(img: Gray, paper: float) -> NDArray[np.float32]:
+    dark = (np.float32(paper) - img.astype(np.float32)) * np.float32(1.0 / max(paper, 1.0))
+    return np.clip(dark, 0.0, 1.0, out=dark)
+
+
+def _response(dark: NDArray[np.float32], tmpl: NDArray[np.float32]) -> NDArray[np.float32] | None:
+    if dark.shape[0] <= tmpl.shape[0] or dark.shape[1] <= tmpl.shape[1]:
+        return None
+    return np.asarray(cv2.matchTemplate(dark, tmpl, cv2.TM_CCOEFF_NORMED), dtype=np.float32)
 
 
 def centres(page: Gray, bubbles: Bubbles, px_per_mm: float) -> NDArray[np.float64] | None:
-    """Page-pixel centres (columns × 10 × xy) of the rings as printed on this photo; None if not found."""
+    """Page-pixel centres (columns × 10 × xy) of the rings as printed on this photo; None if not found.
+
+    The rings are looked for on the crop halved (a sixteenth of the template work of full size: a ring is
+    still 12 px across and 1 px thick); each ring's peak is placed to a fraction of a pixel, and the
+    affine fit through thirty rings lands well within a pixel of full size.
+    """
     ex = np.array([[(x, y) for y in bubbles.y] for x in bubbles.x], np.float64) * px_per_mm
     m = (MARGIN_MM + bubbles.d) * px_per_mm
-    dark, ox, oy = _darkness(
-        page,
-        int(ex[..., 0].min() - m),
-        int(ex[..., 1].min() - m),
-        int(ex[..., 0].max() + m) + 1,
-        int(ex[..., 1].max() + m) + 1,
+    h, w = page.shape
+    ox, oy = max(0, int(ex[..., 0].min() - m)), max(0, int(ex[..., 1].min() - m))
+    crop = page[oy : min(h, int(ex[..., 1].max() + m) + 1), ox : min(w, int(ex[..., 0].max() + m) + 1)]
+    small: Gray = np.asarray(
+        cv2.resize(crop, (crop.shape[1] // 2, crop.shape[0] // 2), interpolation=cv2.INTER_AREA), np.uint8
     )
-    tmpl = _ring(bubbles.d * px_per_mm)
-    if dark.shape[0] <= tmpl.shape[0] or dark.shape[1] <= tmpl.shape[1]:
-        return None
-    resp = np.asarray(cv2.matchTemplate(dark, tmpl, cv2.TM_CCOEFF_NORMED), dtype=np.float32)
+    scale = px_per_mm / 2  # of the halved crop
+    tmpl = _ring(bubbles.d * scale)
     half = tmpl.shape[0] // 2
-    pts = (ex - (ox + half, oy + half)).reshape(-1, 2)  # in response coordinates
-    pts = _block_shift(resp, pts, round(MARGIN_MM * px_per_mm))
-    r = round(REFINE_MM * px_per_mm)
-    found = np.array([_peak(resp, p, r)[1] for p in pts])
+    resp = _response(_dark(small, _paper(small)), tmpl)  # local paper: shade and vignette vary
+    if resp is None:
+        return None
+    # page px → response px: a halved pixel j covers page pixels 2j, 2j+1 (centre 2j + 0.5)
+    origin = np.array([ox + 0.5 + 2 * half, oy + 0.5 + 2 * half])
+    pts = ((ex - origin) / 2).reshape(-1, 2)
+    k, shift = _block_shift(resp, pts, round(MARGIN_MM * scale), len(bubbles.y), STRETCH)
+    mid = pts.mean(axis=0)
+    pts = mid + (pts - mid) * (1.0, k) + shift
+    _, found = _peaks(resp, pts, round(REFINE_MM * scale), subpixel=True)
     src = np.c_[ex.reshape(-1, 2) / px_per_mm, np.ones(len(pts))]
     use = np.ones(len(pts), bool)
     for _ in range(3):  # affine spec → photo through the rings that agree with it
@@ -85,54 +106,77 @@ def centres(page: Gray, bubbles: Bubbles, px_per_mm: float) -> NDArray[np.float6
             return None
         coef, *_ = np.linalg.lstsq(src[use], found[use], rcond=None)
         err = np.hypot(*(src @ coef - found).T)
-        use = err < FIT_TOL_MM * px_per_mm
+        use = err < FIT_TOL_MM * scale
     if use.sum() < len(pts) - MAX_MISSING:
         return None
-    ring = np.array([_peak(resp, p, 2)[0] for p in src @ coef])
+    ring, _ = _peaks(resp, src @ coef, 1)
     # A fit slid by a whole row still finds nine rows of rings: then the row beyond row 0 or row 9 holds
     # one too. Above row 0 and below row 9 the form has none.
-    pitch = (bubbles.y[-1] - bubbles.y[0]) / (len(bubbles.y) - 1)
-    outer = [(x, bubbles.y[-1] + pitch) for x in bubbles.x]  # above row 0 sits the digit box
-    edge = [_peak(resp, np.r_[x, y, 1.0] @ coef, 3)[0] for x, y in outer]
+    step = (bubbles.y[-1] - bubbles.y[0]) / (len(bubbles.y) - 1)
+    outer = np.array([(x, bubbles.y[-1] + step, 1.0) for x in bubbles.x])  # above row 0: the digit box
+    edge, _ = _peaks(resp, outer @ coef, 2)
     # the best ring of each row (a blackened bubble is no ring): a row without one is not a row of bubbles
     weakest_row = float(ring.reshape(len(bubbles.x), -1).max(axis=0).min())
     median = float(np.median(ring))
     if (
         float(np.percentile(ring, 10)) < MIN_RING
-        or max(edge) > EDGE_RING * median
+        or float(edge.max()) > EDGE_RING * median
         or weakest_row < ROW_RING * median
     ):
         return None
-    return np.asarray((src @ coef + (ox + half, oy + half)).reshape(ex.shape), dtype=np.float64)
+    return np.asarray((src @ coef * 2 + origin).reshape(ex.shape), dtype=np.float64)
 
 
-def _block_shift(resp: NDArray[np.float32], pts: NDArray[np.float64], s: int) -> NDArray[np.float64]:
-    """`pts` moved (and stretched about their centre) to where the response sums highest."""
+def _block_shift(
+    resp: NDArray[np.float32], pts: NDArray[np.float64], s: int, rows: int, stretch: tuple[float, ...]
+) -> tuple[float, tuple[int, int]]:
+    """The vertical stretch (about the centre) and shift within `s` px of `pts` (a grid: columns × `rows`)
+    where the response sums highest.
+
+    The grid is separable: the rows' response is summed once per vertical shift (one slice per row), and
+    each column then reads its x off that sum for every horizontal shift: no per-point gather."""
     mid = pts.mean(axis=0)
+    h, w = resp.shape
     shifts = np.arange(-s, s + 1)
-    best, out = -np.inf, pts
-    for sx, sy in ((1.0, k) for k in STRETCH):
-        p = mid + (pts - mid) * (sx, sy)
-        xs = np.clip(np.rint(p[:, 0])[None, None, :] + shifts[None, :, None], 0, resp.shape[1] - 1)
-        ys = np.clip(np.rint(p[:, 1])[None, None, :] + shifts[:, None, None], 0, resp.shape[0] - 1)
-        xs, ys = np.broadcast_arrays(xs.astype(int), ys.astype(int))
-        score = resp[ys, xs].sum(axis=2)
-        k = int(score.argmax())
-        if score.flat[k] > best:
-            dy, dx = np.unravel_index(k, score.shape)
-            best, out = float(score.flat[k]), p + (shifts[dx], shifts[dy])
-    return out
+    best, how = -np.inf, (1.0, (0, 0))
+    xx = np.clip(np.rint(pts[::rows, 0])[:, None] + shifts[None, :], 0, w - 1).astype(int)  # x per column
+    for k in stretch:
+        ys = np.rint(mid[1] + (pts[:rows, 1] - mid[1]) * k)  # y per row, the same in every column
+        yy = np.clip(ys[:, None] + shifts[None, :], 0, h - 1).astype(int)
+        score = resp[yy].sum(axis=0)[:, xx].sum(axis=1)  # (dy, dx)
+        i = int(score.argmax())
+        if score.flat[i] > best:
+            dy, dx = np.unravel_index(i, score.shape)
+            best, how = float(score.flat[i]), (k, (int(shifts[dx]), int(shifts[dy])))
+    return how
 
 
-def _peak(resp: NDArray[np.float32], p: NDArray[np.float64], r: int) -> tuple[float, NDArray[np.float64]]:
-    """The highest response within `r` px of `p`, and where it is."""
-    x, y = (round(float(v)) for v in p)
-    a, b = max(0, y - r), max(0, x - r)
-    win = resp[a : y + r + 1, b : x + r + 1]
-    if win.size == 0:
-        return 0.0, np.asarray(p, np.float64)
-    wy, wx = np.unravel_index(int(win.argmax()), win.shape)
-    return float(win[wy, wx]), np.array([b + wx, a + wy], np.float64)
+def _peaks(
+    resp: NDArray[np.float32], pts: NDArray[np.float64], r: int, subpixel: bool = False
+) -> tuple[NDArray[np.float32], NDArray[np.float64]]:
+    """For each point, the highest response within `r` px (a square) and where it is (to a fraction of a
+    pixel with `subpixel`: the parabola through the peak and its neighbours, each axis)."""
+    h, w = resp.shape
+    n = len(pts)
+    c = np.rint(pts).astype(int)
+    off = np.arange(-r, r + 1)
+    ys, xs = c[:, 1, None] + off, c[:, 0, None] + off  # (n, 2r+1)
+    inside = ((ys >= 0) & (ys < h))[:, :, None] & ((xs >= 0) & (xs < w))[:, None, :]
+    win = resp[np.clip(ys, 0, h - 1)[:, :, None], np.clip(xs, 0, w - 1)[:, None, :]]
+    win = np.where(inside, win, -np.inf).reshape(n, -1)
+    i = win.argmax(axis=1)
+    best = win[np.arange(n), i]
+    py, px = ys[np.arange(n), i // (2 * r + 1)], xs[np.arange(n), i % (2 * r + 1)]
+    at = np.c_[px, py].astype(np.float64)
+    ok = np.isfinite(best)
+    if subpixel:
+        for axis, (dy, dx) in enumerate(((0, 1), (1, 0))):
+            lo = resp[np.clip(py - dy, 0, h - 1), np.clip(px - dx, 0, w - 1)].astype(np.float64)
+            hi = resp[np.clip(py + dy, 0, h - 1), np.clip(px + dx, 0, w - 1)].astype(np.float64)
+            curve = lo + hi - 2 * best
+            bent = ok & (curve < 0)
+            at[:, axis] += np.where(bent, 0.5 * (lo - hi) / np.where(bent, curve, -1.0), 0.0)
+    return np.where(ok, best, 0.0).astype(np.float32), np.where(ok[:, None], at, pts)
 
 
 def fill_ratios(
@@ -144,22 +188,26 @@ def fill_ratios(
     at: NDArray[np.float64] | None = None,
 ) -> list[float]:
     """Mean darkness inside the ring of each bubble of `column` (at the spec's centres unless `at`)."""
-    r = max(1, round(bubbles.d * 0.32 * px_per_mm))  # inside the ring
+    if at is None:
+        at = np.array([[bubbles.centre(c, d) for d in range(10)] for c in range(len(bubbles.x))]) * px_per_mm
+    return [float(v) for v in _fills(page, at[column], round(bubbles.d * 0.32 * px_per_mm), paper)]
+
+
+def _fills(page: Gray, at: NDArray[np.float64], r: int, paper: float) -> NDArray[np.float32]:
+    """Mean darkness within radius `r` (inside the ring) of each centre; 0 for one off the page."""
+    r = max(1, r)
     mask = np.zeros((2 * r + 1, 2 * r + 1), np.uint8)
     cv2.circle(mask, (r, r), r, 1, -1)
-    out = []
-    for digit in range(10):
-        if at is None:
-            cx, cy = (round(v * px_per_mm) for v in bubbles.centre(column, digit))
-        else:
-            cx, cy = (round(float(v)) for v in at[column, digit])
-        patch = page[cy - r : cy + r + 1, cx - r : cx + r + 1].astype(np.float32)
-        if patch.shape != mask.shape:
-            out.append(0.0)
-            continue
-        dark = np.clip((paper - patch) / max(paper, 1.0), 0.0, 1.0)
-        out.append(float(dark[mask > 0].mean()))
-    return out
+    sel = mask.reshape(-1) > 0
+    c = np.rint(at.reshape(-1, 2)).astype(int)
+    h, w = page.shape
+    ok = (c[:, 0] >= r) & (c[:, 0] < w - r) & (c[:, 1] >= r) & (c[:, 1] < h - r)
+    off = np.arange(-r, r + 1)
+    ys = np.clip(c[:, 1, None] + off, 0, h - 1)
+    xs = np.clip(c[:, 0, None] + off, 0, w - 1)
+    patch = page[ys[:, :, None], xs[:, None, :]].reshape(len(c), -1)[:, sel].astype(np.float32)
+    dark = np.clip((paper - patch) / max(paper, 1.0), 0.0, 1.0).mean(axis=1)
+    return np.where(ok, dark, 0.0).astype(np.float32).reshape(at.shape[:-1])
 
 
 def read_column(fills: list[float]) -> Column:
@@ -183,8 +231,9 @@ def read_total(page: Gray, bubbles: Bubbles, px_per_mm: float, paper: float) -> 
         return None
     value, filled = 0, False
     last = len(bubbles.x) - 1
+    fills = _fills(page, at, round(bubbles.d * 0.32 * px_per_mm), paper)  # every bubble at once
     for col in range(last + 1):
-        c = read_column(fill_ratios(page, bubbles, col, px_per_mm, paper, at))
+        c = read_column([float(v) for v in fills[col]])
         # Only a leading column may be left empty (before the first non-zero digit); the units always has
         # one. An empty column elsewhere is a bubble missed, or a fit slid by a row: not a number.
         if not c.legible or (c.digit is None and (value > 0 or col == last)):
