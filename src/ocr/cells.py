@@ -85,7 +85,12 @@ def cut_cell(
     # Ink in the strips left and right of the printed frame (the frame line itself is skipped).
     left = OUTER_MM if position == 0 else GAP_MM
     right = OUTER_MM if position == 2 else GAP_MM
-    for sx0, sx1 in ((box.x - left, box.x - 0.6), (box.x + box.w + 0.6, box.x + box.w + right)):
+    strips = [(box.x - left, box.x - 0.6), (box.x + box.w + 0.6, box.x + box.w + right)]
+    if (
+        printed is not None and position == 0
+    ):  # the trailing side is never cut short: that is where 74 became 748
+        strips[0] = (_open_to(printed, box, box.x - 1.0, box.x - left, px_per_mm), strips[0][1])
+    for sx0, sx1 in strips:
         if _stray_ink(page, box, sx0, sx1, px_per_mm, paper, printed) > 0.04:
             flags.append("ink_outside")
             break
@@ -107,6 +112,23 @@ def _upright_line(mask: NDArray[np.bool_]) -> bool:
     xs = np.arange(mask.shape[1])
     centres = (mask[rows] * xs).sum(axis=1) / mask[rows].sum(axis=1)
     return bool(np.abs(centres - np.median(centres)).max() <= 1.0 and np.ptp(centres) <= 1.5)
+
+
+def _open_to(
+    printed: NDArray[np.bool_], box: Rect, start_mm: float, end_mm: float, px_per_mm: float
+) -> float:
+    """How far from `start_mm` toward `end_mm` the paper beside a box is open, in page mm: up to 1 mm short of
+    the first printed rule (beyond it is another part of the form, e.g. page 2's row subtotals, whose
+    handwriting is not ink outside this box)."""
+    ys = slice(
+        round((box.y + FRAME_INSET_MM) * px_per_mm), round((box.y + box.h - FRAME_INSET_MM) * px_per_mm)
+    )
+    step = 1 if end_mm > start_mm else -1
+    a, b = round(start_mm * px_per_mm), round(end_mm * px_per_mm)
+    for x in range(a, b, step):
+        if 0 <= x < printed.shape[1] and printed[ys, x].mean() >= 0.8:
+            return x / px_per_mm - step * 1.0
+    return end_mm
 
 
 def _stray_ink(

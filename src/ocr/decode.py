@@ -165,6 +165,12 @@ class _Page:
         rest = max(0.0, 1.0 - sum(p for _, p in self.dists[name]))
         if any(c.relation is Relation.EQUAL for c in self.of[name]):
             rest *= SLIP_SMALL  # any value not listed breaks the EQUAL check it takes part in
+        ev = self.evidence[name]
+        listed = {v for v, _ in self.dists[name]}
+        if ev.omr is not None and ev.omr in listed:
+            rest *= OMR_MISS  # … and disagrees with the bubbles (when those spell a listed value)
+        if ev.tally is not None and ev.tally in listed:
+            rest *= TALLY_MISS
         return out, rest
 
     def score(self, values: dict[str, Value]) -> float:
