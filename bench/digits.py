@@ -1,9 +1,11 @@
-"""Digit-box recognizer on held-out handwriting: accuracy per source, ms per box, Tesseract beside it.
+"""Digit-box recognizer on held-out handwriting: accuracy per source, calibration, ms per box, Tesseract too.
 
-    python bench/digits.py [--n 5000] [--seed 7] [--tesseract 400]
+    python bench/digits.py [--n 5000] [--seed 7] [--tesseract 400] [--model path/to/digits.onnx]
 
 Boxes are rendered from the TEST split only (MNIST's last 10% and the TEST font families), through the same
-box-crop photography as training. Timing is one thread (onnxruntime and OpenCV), preprocessing included.
+box-crop photography as training. Timing is one thread (onnxruntime and OpenCV), preprocessing included; a
+C.Hasil page reads ~90 boxes in one call, so batches of 90 are timed too. Calibration: expected calibration
+error (ECE, 10 equal-width confidence bins) of the 11-class probabilities over all boxes.
 Tesseract reads a subset (it takes ~0.1 s a box) with `--psm 10` and a digit whitelist; an empty answer
 counts as "X/blank".
 """
@@ -38,11 +40,29 @@ def tesseract(crop: np.ndarray) -> int:
     return int(text[0]) if text[:1].isdigit() else BLANK
 
 
+def ece(probs: np.ndarray, truth: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error: |confidence − accuracy| per equal-width confidence bin, size-weighted."""
+    conf, right = probs.max(1), probs.argmax(1) == truth
+    b = np.minimum((conf * bins).astype(int), bins - 1)
+    return float(
+        sum(
+            abs(conf[b == k].mean() - right[b == k].mean()) * (b == k).mean()
+            for k in range(bins)
+            if (b == k).any()
+        )
+    )
+
+
+def nll(probs: np.ndarray, truth: np.ndarray) -> float:
+    return float(-np.log(np.maximum(probs[np.arange(len(truth)), truth], 1e-12)).mean())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--tesseract", type=int, default=400, help="boxes also read by Tesseract")
+    ap.add_argument("--model", type=Path, help="ONNX model (JSON beside it), not the committed one")
     a = ap.parse_args()
     cv2.setNumThreads(1)
     hand = Handwriting(Split.TEST)
@@ -55,7 +75,7 @@ def main() -> None:
             boxes.append(render_box(hand, rng, int(label), source))
         else:
             boxes.append(render_box(hand, rng, int(label), "mnist" if label < 10 else None))
-    model = DigitClassifier.load()
+    model = DigitClassifier.load(a.model)
     crops = [b.crop for b in boxes]
     model.predict(crops[:64])  # warm up
     per_box = []
@@ -63,12 +83,18 @@ def main() -> None:
         t = time.perf_counter()
         model.predict(crops[i : i + 64])
         per_box.append((time.perf_counter() - t) * 1000 / len(crops[i : i + 64]))
+    page = []  # one page's worth of boxes per call, as the reader calls it
+    for i in range(0, len(crops) - 89, 90):
+        t = time.perf_counter()
+        model.predict(crops[i : i + 90])
+        page.append((time.perf_counter() - t) * 1000)
     single = []
     for c in crops[:300]:
         t = time.perf_counter()
         model.predict([c])
         single.append((time.perf_counter() - t) * 1000)
-    pred = model.predict(crops).argmax(1)
+    probs = model.predict(crops)
+    pred = probs.argmax(1)
     truth = np.array([min(b.label, BLANK) for b in boxes])
 
     k = min(a.tesseract, len(boxes))
@@ -95,8 +121,12 @@ def main() -> None:
     row("all digits", [i for i, b in enumerate(boxes) if b.label < 10])
     row("all boxes", list(range(len(boxes))))
     Console().print(table)
-    print(f"CNN ms per box (batches of 64, one thread, preprocessing included): median "
-          f"{statistics.median(per_box):.3f}; one box per call: median {statistics.median(single):.3f}")
+    print(
+        f"CNN ms per box (batches of 64, one thread, preprocessing included): median "
+        f"{statistics.median(per_box):.3f}; one box per call: median {statistics.median(single):.3f}"
+    )
+    print(f"CNN ms per 90-box batch (one page): median {statistics.median(page):.1f}")
+    print(f"ECE (10 bins, all boxes): {ece(probs, truth):.4f}; mean NLL {nll(probs, truth):.4f}")
     print(f"Tesseract ms per box: {tess_ms:.1f}")
 
 

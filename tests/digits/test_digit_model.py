@@ -75,8 +75,11 @@ def test_confidence_means_what_it_says(probs: NDArray[np.float32], held_out: lis
     y = _truth(held_out)
     conf, right = probs.max(1), probs.argmax(1) == y
     bins = np.minimum((conf * 10).astype(int), 9)
-    ece = sum(abs(float(conf[bins == b].mean()) - float(right[bins == b].mean())) * (bins == b).mean()
-              for b in range(10) if (bins == b).any())
+    ece = sum(
+        abs(float(conf[bins == b].mean()) - float(right[bins == b].mean())) * (bins == b).mean()
+        for b in range(10)
+        if (bins == b).any()
+    )
     assert ece < 0.05
 
 
