@@ -2,6 +2,7 @@
 
     python bench/ocr.py --n 300 --seed 9001            # generate in-process (held-out TEST handwriting)
     python bench/ocr.py --dir corpus/ --limit 3000     # or read a corpus made by `tally samples make`
+    python bench/ocr.py --dir corpus/ --workers 2      # photos spread over processes, each timed alone
 
 Prints, per severity × page: digit accuracy, field accuracy, forms auto-accepted, SILENT ERRORS (a wrong
 value with status accepted), reviews that were right all along, unusable photos rejected, median/p95 ms
@@ -14,12 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
 import os
 import resource
 import statistics
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -34,23 +37,9 @@ import pytesseract  # noqa: E402
 
 from ocr.cells import cut_cell, paper_level  # noqa: E402
 from ocr.decode import BLANK_CLASS  # noqa: E402
-from ocr.reader import READ_PX_PER_MM, PhotoReader, decode_photo  # noqa: E402
+from ocr.reader import DECODE_LONG_SIDE, READ_PX_PER_MM, PhotoReader, decode_photo  # noqa: E402
 
 cv2.setNumThreads(1)
-
-
-def samples(args: argparse.Namespace) -> Any:
-    if args.dir:
-        for p in sorted(Path(args.dir).glob("*.json"))[: args.limit]:
-            truth = json.loads(p.read_text("utf-8"))
-            yield (p.with_suffix(".jpg")).read_bytes(), truth
-        return
-    from ocr.corpus.make import jobs, make_one
-
-    sev = args.severity.split(",")
-    for job in jobs(args.n, args.seed, "ppwp-2024", [1, 2, 3], sev):
-        s = make_one(job)
-        yield s.jpeg, s.truth
 
 
 def _truth_digit(box: dict[str, Any]) -> int | None:
@@ -64,20 +53,24 @@ def _value(digits: list[int | None]) -> int | None:
 
 
 def baselines(reader: PhotoReader, jpeg: bytes, truth: dict[str, Any], stats: dict[str, Any]) -> None:
-    """Tesseract per box and the CNN's argmax per box, on the page our locator straightened."""
+    """Tesseract per box and the CNN's argmax per box, on the page the reader straightens and
+    re-registers (so the baselines differ from the reader only in how a box becomes a number)."""
     from ocr.locate import locate
 
-    photo = decode_photo(jpeg)
+    photo = decode_photo(jpeg, DECODE_LONG_SIDE)
     found = locate(photo, reader.frames)
     if found is None:
         return
-    spec = reader.layouts[found.frame.tag_id]
+    tag = found.frame.tag_id
+    spec = reader.layouts[tag]
     page = found.straighten(photo, READ_PX_PER_MM)
+    if tag in reader.registrars:
+        page = reader.registrars[tag].apply(page)[0]
     paper = paper_level(page)
     crops, keys = [], []
     for n in spec.numbers:
         for i, b in enumerate(n.boxes):
-            crops.append(cut_cell(page, b, READ_PX_PER_MM, paper, i).crop)
+            crops.append(cut_cell(page, b, READ_PX_PER_MM, paper, i, reader.printed[tag]).crop)
             keys.append((n.field, i))
     readers: dict[str, list[int | None]] = {}
     if reader.model is not None:
@@ -107,31 +100,30 @@ def baselines(reader: PhotoReader, jpeg: bytes, truth: dict[str, Any], stats: di
             stats[name]["silent"] += not ok  # no checks: every reading is published
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=120, help="photos to generate (3 pages cycle)")
-    ap.add_argument("--seed", type=int, default=9001)
-    ap.add_argument("--severity", default="clean,moderate,harsh,unusable")
-    ap.add_argument("--dir", default="", help="read a corpus directory instead of generating")
-    ap.add_argument("--limit", type=int, default=3000)
-    ap.add_argument("--no-register", action="store_true", help="skip local re-registration (the before)")
-    ap.add_argument("--baseline-every", type=int, default=5, help="run the baselines on every k-th photo")
-    args = ap.parse_args()
-    reader = PhotoReader(register=not args.no_register)
+_READER: PhotoReader | None = None
+_ARGS: argparse.Namespace | None = None
+
+
+def _init(args: argparse.Namespace) -> None:
+    global _READER, _ARGS
     cv2.setNumThreads(1)
-    groups: dict[tuple[str, int], dict[str, Any]] = defaultdict(lambda: defaultdict(float))
-    ms: dict[str, list[float]] = defaultdict(list)
+    _READER, _ARGS = PhotoReader(register=not args.no_register), args
+
+
+def score(item: tuple[int, Any]) -> dict[str, Any]:
+    """One photo's counters (its severity × page group), CPU ms, and the baselines' counters."""
+    k, source = item
+    assert _READER is not None and _ARGS is not None
+    jpeg, truth = _load(source)
+    sev, page = truth["severity"], int(truth["page"])
+    g: dict[str, float] = defaultdict(float)
+    t = time.process_time()  # CPU time of this single-threaded process: fair on a shared machine
+    r = _READER.read(jpeg, tps=truth.get("tps"))
+    ms = (time.process_time() - t) * 1000
+    g["photos"] += 1
+    g["rejected"] += r.rejected is not None
     base: dict[str, Any] = {"cnn": defaultdict(int), "tesseract": defaultdict(int)}
-    for k, (jpeg, truth) in enumerate(samples(args)):
-        sev, page = truth["severity"], int(truth["page"])
-        g = groups[(sev, page)]
-        t = time.process_time()  # CPU time of this single-threaded process: fair on a shared machine
-        r = reader.read(jpeg, tps=truth.get("tps"))
-        ms[sev].append((time.process_time() - t) * 1000)
-        g["photos"] += 1
-        g["rejected"] += r.rejected is not None
-        if r.rejected is not None:
-            continue
+    if r.rejected is None:
         g["page_ok"] += r.page == page
         all_ok = bool(r.fields)
         for name, f in r.fields.items():
@@ -147,9 +139,60 @@ def main() -> None:
                 g["digits"] += 1
                 g["digits_ok"] += d.value == _truth_digit(box)
         g["forms_auto"] += all_ok
-        if args.baseline_every and k % args.baseline_every == 0 and sev != "unusable":
-            baselines(reader, jpeg, truth, base)
-    report(groups, ms, base, reader.model_version)
+        if _ARGS.baseline_every and k % _ARGS.baseline_every == 0 and sev != "unusable":
+            baselines(_READER, jpeg, truth, base)
+    return {"key": (sev, page), "g": dict(g), "ms": ms, "base": base}
+
+
+def _sources(args: argparse.Namespace) -> list[Any]:
+    if args.dir:
+        return [str(p) for p in sorted(Path(args.dir).glob("*.json"))[: args.limit]]
+    from ocr.corpus.make import jobs
+
+    return list(jobs(args.n, args.seed, "ppwp-2024", [1, 2, 3], args.severity.split(",")))
+
+
+def _load(source: Any) -> tuple[bytes, dict[str, Any]]:
+    if isinstance(source, str):
+        p = Path(source)
+        return p.with_suffix(".jpg").read_bytes(), json.loads(p.read_text("utf-8"))
+    from ocr.corpus.make import make_one
+
+    s = make_one(source)
+    return s.jpeg, s.truth
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=120, help="photos to generate (3 pages cycle)")
+    ap.add_argument("--seed", type=int, default=9001)
+    ap.add_argument("--severity", default="clean,moderate,harsh,unusable")
+    ap.add_argument("--dir", default="", help="read a corpus directory instead of generating")
+    ap.add_argument("--limit", type=int, default=3000)
+    ap.add_argument("--no-register", action="store_true", help="skip local re-registration (the before)")
+    ap.add_argument("--baseline-every", type=int, default=5, help="run the baselines on every k-th photo")
+    ap.add_argument("--workers", type=int, default=1, help="processes (each single-threaded, timed alone)")
+    args = ap.parse_args()
+    groups: dict[tuple[str, int], dict[str, Any]] = defaultdict(lambda: defaultdict(float))
+    ms: dict[str, list[float]] = defaultdict(list)
+    base: dict[str, Any] = {"cnn": defaultdict(int), "tesseract": defaultdict(int)}
+    items = list(enumerate(_sources(args)))
+    results: Iterable[dict[str, Any]]
+    if args.workers > 1:
+        pool = mp.get_context("fork").Pool(args.workers, _init, (args,))
+        results = pool.imap_unordered(score, items, chunksize=4)
+    else:
+        _init(args)
+        results = map(score, items)
+    for res in results:
+        for k, v in res["g"].items():
+            groups[res["key"]][k] += v
+        ms[res["key"][0]].append(res["ms"])
+        for name, counts in res["base"].items():
+            for k, v in counts.items():
+                base[name][k] += v
+    model = PhotoReader(register=False).model_version if args.workers > 1 else _READER.model_version  # type: ignore[union-attr]
+    report(groups, ms, base, model)
 
 
 def _pct(a: float, b: float) -> str:
@@ -176,7 +219,8 @@ def report(
         print(
             f"time {sev:9}: median {statistics.median(xs):6.0f} ms, p95 {q[18]:6.0f} ms (CPU time, one core)"
         )
-    print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    print(f"peak memory: {peak / 1024:.0f} MB per reading process")
     print(f"digit model: {model}")
     for name, s in base.items():
         if not s["fields"]:
