@@ -61,6 +61,7 @@ def build_services(settings: Settings) -> Services:
         metrics=Metrics(queue, sessions),
         idempotency=Idempotency(sessions, settings.secret_key),
         contest=builtin_contest(settings.contest),
+        sqlite_writes=threading.Lock() if engine.dialect.name == "sqlite" else None,
     )
 
 

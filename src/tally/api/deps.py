@@ -45,6 +45,8 @@ class Services:
     contest: Contest
     _principals: dict[str, tuple[Principal, float]] = field(default_factory=dict)
     _tps: dict[str, float] = field(default_factory=dict)
+    # SQLite: one writer at a time in this process (tally.photos.intake.file_photo); None on PostgreSQL.
+    sqlite_writes: threading.Lock | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def cached_principal(self, token: str) -> Principal | None:

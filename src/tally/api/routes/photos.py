@@ -38,7 +38,14 @@ def _existing(services: Services, upload: Upload) -> PhotoRow | None:
 def _file(services: Services, spooled: Spooled, upload: Upload) -> tuple[PhotoRow, int | None]:
     """Check, store, commit and enqueue in one trip to a worker thread (each trip costs the event loop)."""
     settings = services.settings
-    row, job = file_photo(services.sessions, services.store, spooled, upload, settings.max_photo_pixels)
+    row, job = file_photo(
+        services.sessions,
+        services.store,
+        spooled,
+        upload,
+        settings.max_photo_pixels,
+        services.sqlite_writes,
+    )
     if job is not None:
         try:
             services.queue.enqueued(job)
