@@ -16,14 +16,22 @@ from ocr.forms.spec import PageSpec
 from ocr.locate import Gray, Located
 from ocr.omr import read_total
 from ocr.reading import Alternative, Candidate, DigitReading, FieldReading, Quad, Reading
+from ocr.register import Registration
 from ocr.tally_marks import read_subtotals
 from reconcile.contest import Contest
 
 KEEP_ALTERNATIVE = 1e-4  # class probabilities kept in the reading: enough to decode again later
 
 
-def _quad(located: Located, x: float, y: float, w: float, h: float) -> Quad:
-    pts = located.to_photo(np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float64))
+def _quad(
+    located: Located, x: float, y: float, w: float, h: float, moved: Registration | None, px_per_mm: float
+) -> Quad:
+    """The printed box's corners in photo pixels: where the spec puts it, plus the local shift the
+    re-registration measured there (a crumple moves a box by millimetres; the reviewer's crop follows)."""
+    mm = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float64)
+    if moved is not None:
+        mm = mm + moved.shift_at(mm * px_per_mm, px_per_mm) / px_per_mm
+    pts = located.to_photo(mm)
     a, b, c, d = ((round(float(p[0]), 1), round(float(p[1]), 1)) for p in pts)
     return (a, b, c, d)
 
@@ -40,7 +48,9 @@ def read_page(
     px_per_mm: float,
     contest: Contest,
     printed: NDArray[np.bool_] | None = None,
+    moved: Registration | None = None,
 ) -> dict[str, FieldReading]:
+    """Every number on a straightened (and re-registered: `moved` says by how much) page."""
     paper = paper_level(page)
     cells = {
         n.field: [cut_cell(page, b, px_per_mm, paper, i, printed) for i, b in enumerate(n.boxes)]
@@ -55,7 +65,9 @@ def read_page(
         tally = read_subtotals(page, num.tally, model, px_per_mm, paper, printed) if num.tally else None
         evidence[num.field] = Evidence(num.field, probs[i], omr=omr, tally=tally)
         digits[num.field] = tuple(
-            _digit(probs[i, j], _quad(located, b.x, b.y, b.w, b.h), cells[num.field][j].flags)
+            _digit(
+                probs[i, j], _quad(located, b.x, b.y, b.w, b.h, moved, px_per_mm), cells[num.field][j].flags
+            )
             for j, b in enumerate(num.boxes)
         )
     return _readings(decide(evidence, contest), evidence, digits)

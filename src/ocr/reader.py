@@ -145,8 +145,9 @@ class PhotoReader:
         fields = {}
         if self.model is not None and layout.numbers:
             t = time.perf_counter()
+            moved = None
             if tag in self.registrars:
-                straight = self.registrars[tag].apply(straight)[0]
+                straight, moved = self.registrars[tag].apply(straight)
                 timings["register"] = _ms(t)
             fields = read_page(
                 straight,
@@ -156,6 +157,7 @@ class PhotoReader:
                 READ_PX_PER_MM,
                 self.contest(layout),
                 self.printed[tag],
+                moved,
             )
             timings["fields"] = _ms(t)
         timings["total"] = _ms(t0)

@@ -69,3 +69,31 @@ def test_reader_registers_the_page_before_reading_its_boxes(
     right = sum(f.value == truth[n] for n, f in reading.fields.items())
     assert right >= 0.8 * len(reading.fields)  # with the boxes on their frames most fields read right
     assert not [n for n, f in reading.fields.items() if f.status == "accepted" and f.value != truth[n]]
+
+
+def test_reported_box_quads_follow_the_registration_onto_the_print(
+    distorted: tuple[bytes, dict[str, object]],
+) -> None:
+    # The reviewer's crop is cut by these quads: they must frame the printed box, not the spec's guess.
+    truth_boxes: dict[str, dict[str, list[list[float]]]] = distorted[1]["boxes"]  # type: ignore[assignment]
+
+    def miss_mm(reading_quads: dict[str, np.ndarray]) -> np.ndarray:
+        out = []
+        for key, quad in reading_quads.items():
+            true = np.array(truth_boxes[key]["quad"])
+            mm_per_px = 10.0 / np.hypot(*(true[1] - true[0]))  # a digit box is ~10 mm wide
+            out.append(np.hypot(*(quad.mean(axis=0) - true.mean(axis=0))) * mm_per_px)
+        return np.array(out)
+
+    def quads(reader: PhotoReader) -> dict[str, np.ndarray]:
+        reading = reader.read(distorted[0])
+        return {
+            f"{name}/{i}": np.array(d.quad)
+            for name, f in reading.fields.items()
+            for i, d in enumerate(f.digits)
+        }
+
+    after = miss_mm(quads(PhotoReader()))
+    before = miss_mm(quads(PhotoReader(register=False)))
+    assert np.median(before) > 0.8
+    assert np.median(after) < 0.5 and np.percentile(after, 95) < 1.0
