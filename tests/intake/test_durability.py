@@ -58,3 +58,15 @@ def test_on_sqlite_the_commit_happens_inside_the_process_write_lock(settings: Se
             url = f"/api/v1/tps/{TPS_A}/pages/1/photos/{sha(data)}"
             it.client.put(url, content=data, headers={**who, "Content-Type": "image/jpeg"})
         assert probe.seen == [(0, 1)]  # the accepted row committed while held; the refused one never took it
+
+
+def test_every_engine_syncs_sqlite_commits_by_default(sqlite_url: str) -> None:
+    # The CLI and the separate worker build their engines with make_engine alone: they promise the same.
+    from tally.db.base import make_engine
+
+    engine = make_engine(sqlite_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+    finally:
+        engine.dispose()

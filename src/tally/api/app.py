@@ -6,11 +6,9 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import structlog
 from fastapi import FastAPI
-from sqlalchemy import Engine, event
 
 from reconcile.contest import builtin_contest
 from tally.api import errors
@@ -44,9 +42,7 @@ Indonesia for the officer. Authenticate with `Authorization: Bearer <token>` fro
 
 
 def build_services(settings: Settings) -> Services:
-    engine = make_engine(settings.database_url)
-    if engine.dialect.name == "sqlite":
-        _sqlite_synchronous(engine, settings.sqlite_synchronous)
+    engine = make_engine(settings.database_url, settings.sqlite_synchronous)
     sessions = session_factory(engine)
     queue = make_queue(settings, sessions)
     store = PhotoStore(Path(settings.photo_store))
@@ -63,16 +59,6 @@ def build_services(settings: Settings) -> Services:
         contest=builtin_contest(settings.contest),
         sqlite_writes=threading.Lock() if engine.dialect.name == "sqlite" else None,
     )
-
-
-def _sqlite_synchronous(engine: Engine, level: str) -> None:
-    """Runs after `make_engine`'s own pragmas (listeners fire in order), so the setting decides."""
-
-    @event.listens_for(engine, "connect")
-    def _synchronous(conn: Any, _record: Any) -> None:
-        cur = conn.cursor()
-        cur.execute(f"PRAGMA synchronous={level}")  # a Literal of two words, never user text
-        cur.close()
 
 
 def start_workers(services: Services, count: int, stop: threading.Event) -> list[threading.Thread]:

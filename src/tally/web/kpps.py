@@ -158,7 +158,13 @@ async def _file(services: Services, who: Principal, page_no: int, foto: UploadFi
         same_place(existing, upload)
         return
     row, job = await to_thread.run_sync(
-        file_photo, services.sessions, services.store, spooled, upload, services.settings.max_photo_pixels
+        file_photo,
+        services.sessions,
+        services.store,
+        spooled,
+        upload,
+        services.settings.max_photo_pixels,
+        services.sqlite_writes,
     )
     if job is not None:
         try:
