@@ -146,7 +146,7 @@ def score(item: tuple[int, Any]) -> dict[str, Any]:
 
 def _sources(args: argparse.Namespace) -> list[Any]:
     if args.dir:
-        return [str(p) for p in sorted(Path(args.dir).glob("*.json"))[: args.limit]]
+        return [str(p) for d in args.dir for p in sorted(Path(d).glob("*.json"))[: args.limit]]
     from ocr.corpus.make import jobs
 
     return list(jobs(args.n, args.seed, "ppwp-2024", [1, 2, 3], args.severity.split(",")))
@@ -167,8 +167,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=120, help="photos to generate (3 pages cycle)")
     ap.add_argument("--seed", type=int, default=9001)
     ap.add_argument("--severity", default="clean,moderate,harsh,unusable")
-    ap.add_argument("--dir", default="", help="read a corpus directory instead of generating")
-    ap.add_argument("--limit", type=int, default=3000)
+    ap.add_argument("--dir", action="append", default=[], help="read corpus directories (repeatable)")
+    ap.add_argument("--limit", type=int, default=3000, help="photos per directory")
     ap.add_argument("--no-register", action="store_true", help="skip local re-registration (the before)")
     ap.add_argument("--baseline-every", type=int, default=5, help="run the baselines on every k-th photo")
     ap.add_argument("--workers", type=int, default=1, help="processes (each single-threaded, timed alone)")
