@@ -86,9 +86,9 @@ def cut_cell(
     left = OUTER_MM if position == 0 else GAP_MM
     right = OUTER_MM if position == 2 else GAP_MM
     strips = [(box.x - left, box.x - 0.6), (box.x + box.w + 0.6, box.x + box.w + right)]
-    if (
-        printed is not None and position == 0
-    ):  # the trailing side is never cut short: that is where 74 became 748
+    # Left of a number the strip ends before the next printed rule; the trailing side is never cut short:
+    # that is where 74 became 748.
+    if printed is not None and position == 0:
         strips[0] = (_open_to(printed, box, box.x - 1.0, box.x - left, px_per_mm), strips[0][1])
     for sx0, sx1 in strips:
         if _stray_ink(page, box, sx0, sx1, px_per_mm, paper, printed) > 0.04:
@@ -106,8 +106,8 @@ def _printed_rule(stat: NDArray[np.int32], h: int, px_per_mm: float) -> bool:
 
 
 def _upright_line(mask: NDArray[np.bool_]) -> bool:
-    """Ink whose every row is centred on one x (±0.5 px): a printed vertical line. A handwritten stroke as
-    tall as a box leans, bends or changes width."""
+    """Ink whose rows are all centred within ±1 px of one x: a printed vertical line. A handwritten stroke
+    as tall as a box leans or bends more than that."""
     rows = np.flatnonzero(mask.any(axis=1))
     xs = np.arange(mask.shape[1])
     centres = (mask[rows] * xs).sum(axis=1) / mask[rows].sum(axis=1)
@@ -142,7 +142,8 @@ def _stray_ink(
 ) -> float:
     """Share of a strip beside a box covered by handwritten ink. The strip is looked at 1.5 mm taller than
     the box so that a table rule the print mask missed (a slightly shifted page) shows as what it is: a
-    line running through the whole row, or across the whole strip; those are dropped, a digit is not."""
+    line running through the whole row (taller than a box and its 3 mm of margin — no digit is), or across
+    the whole strip; those are dropped, a digit is not."""
     pad = RULE_PAD_MM * px_per_mm
     ys = slice(max(0, round(box.y * px_per_mm - pad)), max(0, round((box.y + box.h) * px_per_mm + pad)))
     xs = slice(max(0, round(x0_mm * px_per_mm)), max(0, round(x1_mm * px_per_mm)))
