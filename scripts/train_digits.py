@@ -1,7 +1,7 @@
 """Train the 11-class digit-box recognizer (0–9, X/blank) and write the ONNX model and its metadata.
 
     pip install -e '.[train]'          # torch==2.13.0 (local CPU wheel) and onnx
-    python scripts/train_digits.py     # ~25 min on a loaded 2-core machine; writes src/ocr/digits/model/
+    python scripts/train_digits.py     # the committed model: ~45 min on a loaded 2-core machine (nice 19)
 
 Reproducible: every box crop is rendered from a fixed seed (TRAIN handwriting for training, VALIDATION for
 picking the epoch and fitting the temperature, TEST only for the score written into the metadata), torch
@@ -172,15 +172,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=20240214)
     ap.add_argument("--train", type=int, default=30_000, help="boxes per TRAIN pool")
-    ap.add_argument("--pools", type=int, default=3, help="TRAIN pools, seeds seed, seed+3, seed+4, …")
+    ap.add_argument("--pools", type=int, default=2, help="TRAIN pools, seeds seed, seed+3, seed+4, …")
     ap.add_argument(
         "--harder",
         type=int,
-        default=0,
+        default=2,
         help="TRAIN pools by render_box(harder=True), seeds seed+100, seed+101, …",
     )
-    ap.add_argument("--warp", type=float, default=0.0, help="σ in px of the per-batch smooth displacement")
-    ap.add_argument("--evals", type=int, default=1, help="VALIDATION checks per epoch (the best is kept)")
+    ap.add_argument("--warp", type=float, default=0.8, help="σ in px of the per-batch smooth displacement")
+    ap.add_argument("--evals", type=int, default=2, help="VALIDATION checks per epoch (the best is kept)")
     ap.add_argument(
         "--width",
         type=lambda v: tuple(int(c) for c in v.split(",")),
@@ -196,7 +196,7 @@ def main() -> None:
     )
     ap.add_argument("--val", type=int, default=5_000)
     ap.add_argument("--test", type=int, default=5_000)
-    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--init", type=Path, help="fine-tune from this ONNX model (BatchNorm frozen)")
