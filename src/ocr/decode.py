@@ -17,7 +17,8 @@ A field is ``accepted`` only when all of these hold, otherwise it goes to ``revi
 2. its posterior given the rest of the page is ≥ MIN_POSTERIOR;
 3. no check it takes part in is broken and no independent reading disagrees;
 4. at least one independent reading agrees: a bubble column or a tally sum equal to it, or an EQUAL check
-   that holds with every other field in it read as its own digits say and caught in no broken check.
+   that holds with every other field in it read surely (≥ PARTNER_MIN) as its own digits say and caught in
+   no broken check.
 A wrong number thus needs a confident misread that the bubbles or the arithmetic confirm by coincidence.
 """
 
@@ -34,6 +35,7 @@ from reconcile.contest import Check, Contest, Relation
 
 BLANK_CLASS = 10
 MIN_POSTERIOR = 0.995
+PARTNER_MIN = 0.95  # a field vouches for its check partners only when its own digits read it this surely
 TOP_K = 8  # values per field the decoder considers; the rest of the mass counts as "something else"
 SHOWN = 5  # candidates kept in a decision for the reviewer
 SLIP_SMALL = 0.02  # P(an officer's check is off by ≤ SMALL_SLIP) — e.g. a units digit mis-added
@@ -229,8 +231,14 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
     chosen = page.best()
     # A check confirms a field only through partners read as their own digits say and caught in no broken
     # check: a partner the arithmetic moved, or one in a mismatch, may be the misread itself.
+    # It must also be legible on its own: two X boxes both misread as 8 (one writer's X, read the same way
+    # twice) can make 3 + 85 = 88 hold, and a doubtful 88 must not vouch for 85.
     broken_fields = {n for c in page.checks if check_holds(c, chosen) is False for n in c.fields()}
-    sound = {n for n in evidence if chosen[n] == own[n] and n not in broken_fields}
+    sound = {
+        n
+        for n, d in page.dists.items()
+        if chosen[n] == own[n] and n not in broken_fields and d[0][1] >= PARTNER_MIN
+    }
     out: dict[str, Decision] = {}
     for name, ev in evidence.items():
         value = chosen[name]

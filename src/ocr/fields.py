@@ -16,7 +16,7 @@ from ocr.forms.spec import PageSpec
 from ocr.locate import Gray, Located
 from ocr.omr import read_total
 from ocr.reading import Alternative, Candidate, DigitReading, FieldReading, Quad, Reading
-from ocr.register import Registration
+from ocr.register import Registration, slid_too_far
 from ocr.tally_marks import read_subtotals
 from reconcile.contest import Contest
 
@@ -60,13 +60,16 @@ def read_page(
     probs = np.asarray(model.predict(crops), dtype=np.float64).reshape(len(spec.numbers), 3, 11)
     evidence: dict[str, Evidence] = {}
     digits: dict[str, tuple[DigitReading, ...]] = {}
+    slid = ("slid",) if moved is not None and slid_too_far(moved, spec, px_per_mm) else ()
     for i, num in enumerate(spec.numbers):
         omr = read_total(page, num.bubbles, px_per_mm, paper) if num.bubbles else None
         tally = read_subtotals(page, num.tally, model, px_per_mm, paper, printed) if num.tally else None
         evidence[num.field] = Evidence(num.field, probs[i], omr=omr, tally=tally)
         digits[num.field] = tuple(
             _digit(
-                probs[i, j], _quad(located, b.x, b.y, b.w, b.h, moved, px_per_mm), cells[num.field][j].flags
+                probs[i, j],
+                _quad(located, b.x, b.y, b.w, b.h, moved, px_per_mm),
+                cells[num.field][j].flags + slid,
             )
             for j, b in enumerate(num.boxes)
         )
@@ -84,12 +87,14 @@ def _readings(
 ) -> dict[str, FieldReading]:
     out: dict[str, FieldReading] = {}
     for name, d in decisions.items():
-        flagged = sorted({f for g in digits[name] for f in g.flags})
+        flagged = sorted({f for g in digits[name] for f in g.flags}, key=lambda f: (f != "slid", f))
         reason = d.reason
         if reason is None and flagged:  # what the classifier cannot see still blocks acceptance
             reason = {
                 "two_digits": "Ada dua angka dalam satu kotak — periksa angka ini.",
                 "ink_outside": "Ada coretan di luar kotak angka — periksa apakah ada angka tambahan.",
+                "slid": "Posisi baris pada foto tidak pasti (kertas terlipat/melengkung) — angka ini mungkin "
+                "terbaca dari baris sebelahnya; periksa semua angka halaman ini.",
             }[flagged[0]]
         ev = evidence[name]
         out[name] = FieldReading(

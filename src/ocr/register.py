@@ -11,6 +11,7 @@ so the cells, the OMR bubbles and the tally cells downstream all read from the s
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -65,6 +66,29 @@ class Registration:
     def shift_at(self, pts_px: NDArray[np.float64], px_per_mm: float) -> NDArray[np.float64]:
         """The interpolated shift at page points (N×2 px)."""
         return _idw(self.points, self.shifts, pts_px, px_per_mm)
+
+
+def look_alike_pitch(spec: PageSpec) -> tuple[float, float]:
+    """The smallest distance (mm, across and down) between two numbers' box groups that line up: how far a
+    registration may slide before it can land on a neighbour that looks the same (the next row of page 1)."""
+    groups = [_union(n.boxes) for n in spec.numbers]
+    across, down = math.inf, math.inf
+    for i, a in enumerate(groups):
+        for b in groups[i + 1 :]:
+            if abs(a.y - b.y) < 1.0:
+                across = min(across, abs(a.x - b.x))
+            if abs(a.x - b.x) < 1.0:
+                down = min(down, abs(a.y - b.y))
+    return across, down
+
+
+def slid_too_far(moved: Registration, spec: PageSpec, px_per_mm: float) -> bool:
+    """True when some measured shift reaches half the look-alike pitch: the print may then have been matched
+    one row (or column) off, and every number could be read from its neighbour's boxes — each row still adding
+    up, so no check would catch it."""
+    across, down = look_alike_pitch(spec)
+    dx, dy = np.abs(moved.shifts).max(axis=0) / px_per_mm
+    return bool(dx >= across / 2 or dy >= down / 2)
 
 
 def _idw(

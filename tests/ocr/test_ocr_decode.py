@@ -147,11 +147,26 @@ def test_a_doubtful_hundreds_digit_the_row_sum_settles_is_accepted() -> None:
         "pemilih_dpt_j": boxes({2: 0.6, BLANK_CLASS: 0.2, 5: 0.2}, 7, 8),
     }
     out = decide({n: Evidence(n, p) for n, p in row.items()}, PPWP)
-    assert {n: (d.value, d.accepted) for n, d in out.items()} == {
-        "pemilih_dpt_l": (148, True),
-        "pemilih_dpt_p": (130, True),
-        "pemilih_dpt_j": (278, True),
+    assert (out["pemilih_dpt_j"].value, out["pemilih_dpt_j"].accepted) == (278, True)
+    # … but a doubtful 278 vouches for nobody: L and P wait for a person or another reading.
+    assert [(out[n].value, out[n].accepted) for n in ("pemilih_dpt_l", "pemilih_dpt_p")] == [
+        (148, False),
+        (130, False),
+    ]
+
+
+def test_two_x_boxes_misread_alike_cannot_confirm_each_other() -> None:
+    # Found by bench/ocr.py (seed 31337 #939): DPTb 3 + 5 = 8 written with X in the tens boxes; both X read
+    # as "8" (0.70 and 0.46) made 3 + 85 = 88 hold. The doubtful 88 must not vouch for 85.
+    row = {
+        "pemilih_dptb_l": written(3),
+        "pemilih_dptb_p": boxes(None, {8: 0.7, BLANK_CLASS: 0.3}, 5),
+        "pemilih_dptb_j": boxes(None, {8: 0.46, BLANK_CLASS: 0.44, 0: 0.1}, {8: 0.85, 6: 0.15}),
     }
+    truth = {"pemilih_dptb_l": 3, "pemilih_dptb_p": 5, "pemilih_dptb_j": 8}
+    out = decide({n: Evidence(n, p) for n, p in row.items()}, PPWP)
+    assert [n for n, d in out.items() if d.accepted and d.value != truth[n]] == []
+    assert not out["pemilih_dptb_p"].accepted
 
 
 def test_a_tally_misread_does_not_outvote_digits_and_bubbles_that_agree() -> None:

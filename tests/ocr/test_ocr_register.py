@@ -97,3 +97,20 @@ def test_reported_box_quads_follow_the_registration_onto_the_print(
     before = miss_mm(quads(PhotoReader(register=False)))
     assert np.median(before) > 0.8
     assert np.median(after) < 0.5 and np.percentile(after, 95) < 1.0
+
+
+def test_a_registration_that_slid_half_a_row_is_not_trusted() -> None:
+    # Found by bench/ocr.py (seed 31337 #2196): page 1 matched one row off (shifts ~13 mm down); every row
+    # still added up, so nine wrong numbers were accepted. Half of page 1's 16 mm row pitch is the limit.
+    from ocr.forms.spec import load_spec
+    from ocr.register import Registration, look_alike_pitch, slid_too_far
+
+    p1 = load_spec("ppwp-2024", 1)
+    assert look_alike_pitch(p1)[1] == pytest.approx(16.0)
+    pts = np.array([[1000.0, 400.0], [1300.0, 500.0]])
+    px = READ_PX_PER_MM
+    assert not slid_too_far(Registration(pts, np.array([[0.0, 3.0 * px], [1.0 * px, 2.0 * px]])), p1, px)
+    assert slid_too_far(Registration(pts, np.array([[0.0, 13.0 * px], [0.0, 12.6 * px]])), p1, px)
+    assert not slid_too_far(
+        Registration(pts, np.array([[0.0, 13.0 * px]] * 2)), load_spec("ppwp-2024", 2), px
+    )
