@@ -37,7 +37,7 @@ import pytesseract  # noqa: E402
 
 from ocr.cells import cut_cell, paper_level  # noqa: E402
 from ocr.decode import BLANK_CLASS  # noqa: E402
-from ocr.reader import DECODE_LONG_SIDE, READ_PX_PER_MM, PhotoReader, decode_photo  # noqa: E402
+from ocr.reader import DECODE_LONG_SIDE, READ_PX_PER_MM, PhotoReader, decode_photo, load_digit_model  # noqa: E402
 
 cv2.setNumThreads(1)
 
@@ -191,7 +191,7 @@ def main() -> None:
         for name, counts in res["base"].items():
             for k, v in counts.items():
                 base[name][k] += v
-    model = PhotoReader(register=False).model_version if args.workers > 1 else _READER.model_version  # type: ignore[union-attr]
+    model = load_digit_model()[1]  # the workers' model; the parent need not build a whole reader for its name
     report(groups, ms, base, model)
 
 
