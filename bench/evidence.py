@@ -46,7 +46,7 @@ def straightened(reader: PhotoReader, jpeg: bytes) -> tuple[str, Any] | None:
     from ocr.locate import locate, locate_by_markers
 
     photo = decode_photo(jpeg, DECODE_LONG_SIDE)
-    located = locate(photo, reader.frames) or locate_by_markers(photo, reader.templates)
+    located = locate(photo, reader.frames, reader.blanks) or locate_by_markers(photo, reader.templates)
     if located is None or not located.in_frame:
         return None
     tag = located.frame.tag_id

@@ -6,7 +6,10 @@
 
 Prints, per severity × page: digit accuracy, field accuracy, forms auto-accepted, SILENT ERRORS (a wrong
 value with status accepted), reviews that were right all along, unusable photos rejected, median/p95 ms
-per photo, and peak memory. Baselines in the same run, on the same straightened pages: Tesseract reading
+per photo, and peak memory. Then per severity and TPS (the corpus's consecutive pages 1–3 are one TPS's
+form), what the service stores: the pages decoded together (`decode_tps`, page 3's V.A against Σ page 2),
+forms whose every field is accepted, and silent errors; every silent error is listed by photo and field.
+Baselines in the same run, on the same straightened pages: Tesseract reading
 each digit box (psm 10, digits only), and the CNN's per-box argmax without joint decoding; both "accept"
 everything, as Sirekap did, so their silent errors are their wrong fields. Timings are on one core.
 """
@@ -37,7 +40,10 @@ import pytesseract  # noqa: E402
 
 from ocr.cells import cut_cell, paper_level  # noqa: E402
 from ocr.decode import BLANK_CLASS  # noqa: E402
+from ocr.fields import decode_tps  # noqa: E402
 from ocr.reader import DECODE_LONG_SIDE, READ_PX_PER_MM, PhotoReader, decode_photo, load_digit_model  # noqa: E402
+from ocr.reading import Reading  # noqa: E402
+from reconcile.contest import builtin_contest  # noqa: E402
 
 cv2.setNumThreads(1)
 
@@ -58,7 +64,7 @@ def baselines(reader: PhotoReader, jpeg: bytes, truth: dict[str, Any], stats: di
     from ocr.locate import locate
 
     photo = decode_photo(jpeg, DECODE_LONG_SIDE)
-    found = locate(photo, reader.frames)
+    found = locate(photo, reader.frames, reader.blanks)
     if found is None:
         return
     tag = found.frame.tag_id
@@ -117,6 +123,7 @@ def score(item: tuple[int, Any]) -> dict[str, Any]:
     jpeg, truth = _load(source)
     sev, page = truth["severity"], int(truth["page"])
     g: dict[str, float] = defaultdict(float)
+    silent: list[str] = []
     t = time.process_time()  # CPU time of this single-threaded process: fair on a shared machine
     r = _READER.read(jpeg, tps=truth.get("tps"))
     ms = (time.process_time() - t) * 1000
@@ -132,6 +139,8 @@ def score(item: tuple[int, Any]) -> dict[str, Any]:
             g["fields_ok"] += f.value == true
             g["accepted"] += f.status == "accepted"
             g["silent"] += f.status == "accepted" and f.value != true
+            if f.status == "accepted" and f.value != true:
+                silent.append(f"{truth['photo']} {name}: read {f.value}, written {true}")
             g["review_right"] += f.status == "review" and f.value == true
             all_ok &= f.status == "accepted"
             for i, d in enumerate(f.digits):
@@ -141,7 +150,44 @@ def score(item: tuple[int, Any]) -> dict[str, Any]:
         g["forms_auto"] += all_ok
         if _ARGS.baseline_every and k % _ARGS.baseline_every == 0 and sev != "unusable":
             baselines(_READER, jpeg, truth, base)
-    return {"key": (sev, page), "g": dict(g), "ms": ms, "base": base}
+    tps = (truth["contest"], sev, truth["seed"], truth["index"] // 3)  # `tally samples make`: 3 pages per TPS
+    return {
+        "key": (sev, page),
+        "g": dict(g),
+        "ms": ms,
+        "base": base,
+        "silent": silent,
+        "tps": tps,
+        "reading": r.to_json(),
+        "truth": truth["fields"],
+        "photo": truth["photo"],
+    }
+
+
+def score_tps(
+    pages: list[tuple[dict[str, Any], dict[str, Any], str]], contest: str
+) -> tuple[dict[str, float], list[str]]:
+    """One TPS's pages decoded together, as the service stores them: counters and its silent errors."""
+    g: dict[str, float] = defaultdict(float)
+    silent: list[str] = []
+    readings = [Reading.from_json(r) for r, _, _ in pages]
+    truth = pages[0][1]
+    read = {n for r in readings if r.rejected is None for n in r.fields}
+    fields = decode_tps(readings, builtin_contest(contest))
+    g["tps"] += 1
+    g["complete"] += len({r.page for r in readings if r.rejected is None}) == 3
+    all_ok = g["complete"] == 1
+    for name in read:
+        f, true = fields[name], truth.get(name)
+        g["fields"] += 1
+        g["fields_ok"] += f.value == true
+        g["accepted"] += f.status == "accepted"
+        all_ok &= f.status == "accepted"
+        if f.status == "accepted" and f.value != true:
+            g["silent"] += 1
+            silent.append(f"TPS of {pages[0][2]} {name}: read {f.value}, written {true}")
+    g["forms_auto"] += all_ok
+    return g, silent
 
 
 def _sources(args: argparse.Namespace) -> list[Any]:
@@ -184,15 +230,31 @@ def main() -> None:
     else:
         _init(args)
         results = map(score, items)
+    silent: list[str] = []
+    by_tps: dict[tuple[Any, ...], list[tuple[dict[str, Any], dict[str, Any], str]]] = defaultdict(list)
     for res in results:
         for k, v in res["g"].items():
             groups[res["key"]][k] += v
+        silent += res["silent"]
+        by_tps[res["tps"]].append((res["reading"], res["truth"], res["photo"]))
         ms[res["key"][0]].append(res["ms"])
         for name, counts in res["base"].items():
             for k, v in counts.items():
                 base[name][k] += v
     model = load_digit_model()[1]  # the workers' model; the parent need not build a whole reader for its name
     report(groups, ms, base, model)
+    tps_groups: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for key, pages in sorted(by_tps.items()):
+        if key[1] == "unusable":
+            continue
+        g, s = score_tps(pages, key[0])
+        for k, v in g.items():
+            tps_groups[key[1]][k] += v
+        silent += s
+    report_tps(tps_groups)
+    print(f"silent errors ({len(silent)}):" if silent else "silent errors: none")
+    for line in sorted(silent):
+        print("  " + line)
 
 
 def _pct(a: float, b: float) -> str:
@@ -229,6 +291,19 @@ def report(
             f"baseline {name:9}: digit acc {_pct(s['digits_ok'], s['digits'])}, field acc "
             f"{_pct(s['fields_ok'], s['fields'])}, silent errors {s['silent']} of {s['fields']} fields "
             "(accepts everything)"
+        )
+
+
+def report_tps(groups: dict[str, dict[str, float]]) -> None:
+    print(
+        f"{'severity':9} {'TPS':>5} {'3 pages':>7} {'field acc':>9} {'auto form':>9} {'accepted':>8} "
+        f"{'SILENT':>6}   (pages decoded together, as stored)"
+    )
+    for sev, g in sorted(groups.items()):
+        print(
+            f"{sev:9} {int(g['tps']):>5} {int(g['complete']):>7} {_pct(g['fields_ok'], g['fields']):>9} "
+            f"{_pct(g['forms_auto'], g['complete']):>9} {_pct(g['accepted'], g['fields']):>8} "
+            f"{int(g['silent']):>6}"
         )
 
 

@@ -12,6 +12,7 @@ predicted markers are found wins (a wrong order puts the page off the sheet).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import cv2
@@ -22,6 +23,9 @@ Gray = NDArray[np.uint8]
 Points = NDArray[np.float64]
 
 DETECT_LONG_SIDE = 1600  # px of the reduced copy the tag and markers are searched in first
+MARKER_OPTIONS = 6  # candidates kept per marker, nearest its prediction first
+TAG_FIT = 0.35  # of the tag's side: how far four markers' transform may put the tag from where it was seen
+HYPOTHESES = 6  # marker sets compared with the blank print
 _DICT = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_APRILTAG_36h10)
 
 
@@ -99,8 +103,10 @@ def marker_candidates(small: Gray, size_px: float, turn: NDArray[np.float64]) ->
     for i in range(1, n):
         x, y, bw_, bh, area = (int(v) for v in stats[i])
         side = max(bw_, bh)
-        # Two squares of side size/2: area size²/2, whatever the rotation.
-        if not (0.6 * size_px < side < 2.0 * size_px and 0.2 < area / (0.5 * size_px**2) < 2.5):
+        # Two squares of side s/2 fill half their s × s box (a quarter when turned 45°). The size is judged
+        # against the marker's own box, not the tag's scale: a page photographed at a slant shows its near
+        # corners half as large again as the tag at the far edge.
+        if not (0.6 * size_px < side < 3.0 * size_px and 0.2 < area / (0.5 * side**2) < 1.6):
             continue
         ys, xs = np.nonzero(labels[y : y + bh, x : x + bw_] == i)
         uv = back @ np.vstack([xs + x - cents[i][0], ys + y - cents[i][1]])
@@ -114,7 +120,7 @@ def _two_squares(uv: NDArray[np.float64]) -> bool:
     not a bubble, a ring or a letter."""
     u, v = uv
     same = float(np.mean((u < 0) == (v < 0)))
-    return same > 0.75 or same < 0.25
+    return same > 0.7 or same < 0.3
 
 
 def refine_marker(photo: Gray, centre: NDArray[np.float64], size_px: float) -> NDArray[np.float64]:
@@ -137,8 +143,12 @@ def _orientation(page_to_photo: NDArray[np.float64], frame: PageFrame) -> int:
     return int((round(-angle / 90.0) * 90) % 360)
 
 
-def locate(photo: Gray, frames: dict[int, PageFrame]) -> Located | None:
-    """The page in `photo` (frames keyed by tag id), or None when no known tag is found."""
+Blanks = dict[int, Gray]  # tag id → the blank page at 1 px/mm, slightly blurred
+
+
+def locate(photo: Gray, frames: dict[int, PageFrame], blanks: Blanks | None = None) -> Located | None:
+    """The page in `photo` (frames keyed by tag id), or None when no known tag is found. With `blanks`, the
+    markers are chosen by how well the page they straighten matches its blank print."""
     scale = min(1.0, DETECT_LONG_SIDE / max(photo.shape))
     small = photo
     if scale < 1.0:
@@ -148,7 +158,7 @@ def locate(photo: Gray, frames: dict[int, PageFrame]) -> Located | None:
     for tag_id, corners in detect_tags(photo, small, scale):
         frame = frames.get(tag_id)
         if frame is not None:
-            return locate_with_tag(photo, small, scale, frame, corners)
+            return locate_with_tag(photo, small, scale, frame, corners, (blanks or {}).get(tag_id))
     return None
 
 
@@ -158,48 +168,40 @@ def _affine(src: Points, dst: Points) -> NDArray[np.float64]:
     return np.vstack([np.asarray(a, dtype=np.float64), [0.0, 0.0, 1.0]])
 
 
-def locate_with_tag(photo: Gray, small: Gray, scale: float, frame: PageFrame, corners: Points) -> Located:
+Found = list[NDArray[np.float64] | None]  # per marker (tl, tr, br, bl): its centre in the small copy, or None
+
+
+def locate_with_tag(
+    photo: Gray, small: Gray, scale: float, frame: PageFrame, corners: Points, blank: Gray | None = None
+) -> Located:
     tag_mm = np.asarray(frame.tag_mm, dtype=np.float64)
     markers_mm = np.asarray(frame.markers_mm, dtype=np.float64)
     w, hh = frame.size_mm
-    best: tuple[float, NDArray[np.float64], list[NDArray[np.float64] | None]] | None = None
+    best: tuple[float, NDArray[np.float64], list[Found]] | None = None
     cands: Points | None = None
     for shift in range(4):
-        a0 = _affine(tag_mm, np.roll(corners, -shift, axis=0) * scale)  # page mm → small px
+        tag_px = np.roll(corners, -shift, axis=0) * scale
+        a0 = _affine(tag_mm, tag_px)  # page mm → small px
         px_per_mm = float(np.sqrt(abs(np.linalg.det(a0[:2, :2]))))
         if cands is None:
             cands = marker_candidates(small, frame.marker_size_mm * px_per_mm, a0[:2, :2])
-        reach = 0.3 * np.hypot(w, hh) * px_per_mm
-        found: list[NDArray[np.float64] | None] = []
-        score = 0.0
-        for p in project(a0, markers_mm):
-            d = np.hypot(*(cands - p).T) if len(cands) else np.array([])
-            if len(d) and d.min() < reach:
-                found.append(cands[int(d.argmin())])
-                score += 1.0 - float(d.min()) / reach
-            else:
-                found.append(None)
+        reach = 0.5 * np.hypot(w, hh) * px_per_mm  # a slanted page moves its far corners a long way
+        score, hypotheses = _pick_markers(a0, cands, markers_mm, tag_mm, tag_px, reach)
         if best is None or score > best[0]:
-            best = (score, a0, found)
+            best = (score, a0, hypotheses)
     assert best is not None
-    _, a0, found = best
+    _, a0, hypotheses = best
+    found = hypotheses[0]
+    if blank is not None and len(hypotheses) > 1:  # the page each set straightens, against the blank print
+        fits = [_print_fit(small, _homography(f, markers_mm, tag_mm, a0), frame, blank) for f in hypotheses]
+        found = hypotheses[int(np.argmax(fits))]
     size_px = frame.marker_size_mm * float(np.sqrt(abs(np.linalg.det(a0[:2, :2])))) / scale
-    idx = [i for i, f in enumerate(found) if f is not None]
-    dst = [refine_marker(photo, np.asarray(found[i], np.float64) / scale, size_px) for i in idx]
-    h: NDArray[np.float64]
-    if len(idx) == 4:
-        h = cv2.getPerspectiveTransform(markers_mm.astype(np.float32), np.asarray(dst, np.float32)).astype(
-            np.float64
-        )
-    else:  # combine the markers found with the tag's own corners
-        full = np.diag([1 / scale, 1 / scale, 1.0]) @ a0
-        pts_mm = np.vstack([markers_mm[idx].reshape(-1, 2), tag_mm])
-        pts_px = np.vstack([np.asarray(dst).reshape(-1, 2), project(full, tag_mm)])
-        if len(idx) >= 2:
-            hm, _ = cv2.findHomography(pts_mm, pts_px, 0)
-            h = np.asarray(hm, dtype=np.float64)
-        else:
-            h = full
+    refined: Found = [
+        None if f is None else refine_marker(photo, np.asarray(f, np.float64) / scale, size_px) * scale
+        for f in found
+    ]
+    h = np.diag([1 / scale, 1 / scale, 1.0]) @ _homography(refined, markers_mm, tag_mm, a0)
+    n_found = sum(f is not None for f in found)
     page_corners = project(h, np.array([[0, 0], [w, 0], [w, hh], [0, hh]], dtype=np.float64))
     ph, pw = photo.shape
     m = 0.01 * max(ph, pw)
@@ -208,7 +210,127 @@ def locate_with_tag(photo: Gray, small: Gray, scale: float, frame: PageFrame, co
         and (page_corners[:, 0] <= pw + m).all()
         and (page_corners[:, 1] <= ph + m).all()
     )
-    return Located(frame, h, len(idx), _orientation(h, frame), bool(inside) or len(idx) == 4)
+    return Located(frame, h, n_found, _orientation(h, frame), bool(inside) or n_found == 4)
+
+
+def _homography(
+    found: Found, markers_mm: Points, tag_mm: Points, a0: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Page mm → small px from the markers found; fewer than four are combined with the tag's corners."""
+    idx = [i for i, f in enumerate(found) if f is not None]
+    dst = np.asarray([found[i] for i in idx], dtype=np.float64).reshape(-1, 2)
+    if len(idx) == 4:
+        return np.asarray(
+            cv2.getPerspectiveTransform(markers_mm.astype(np.float32), dst.astype(np.float32)), np.float64
+        )
+    if len(idx) < 2:
+        return a0
+    pts_mm = np.vstack([markers_mm[idx].reshape(-1, 2), tag_mm])
+    pts_px = np.vstack([dst, project(a0, tag_mm)])
+    hm, _ = cv2.findHomography(pts_mm, pts_px, 0)
+    return a0 if hm is None else np.asarray(hm, dtype=np.float64)
+
+
+def _print_fit(small: Gray, h: NDArray[np.float64], frame: PageFrame, blank: Gray) -> float:
+    """Correlation of the page straightened by `h` (page mm → small px) at 1 px/mm with its blank print."""
+    w, hh = frame.size_mm
+    size = (round(w), round(hh))
+    try:
+        page = cv2.warpPerspective(small, np.linalg.inv(h), size, flags=cv2.INTER_AREA, borderValue=255)
+    except np.linalg.LinAlgError:
+        return -1.0
+    page = cv2.GaussianBlur(page, (0, 0), 1.0).astype(np.float32)
+    b = blank.astype(np.float32)
+    if page.shape != b.shape:
+        return -1.0
+    a, b = page - page.mean(), b - b.mean()
+    return float((a * b).sum() / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-6))
+
+
+def _pick_markers(
+    a0: NDArray[np.float64],
+    cands: Points,
+    markers_mm: Points,
+    tag_mm: Points,
+    tag_px: Points,
+    reach: float,
+) -> tuple[float, list[Found]]:
+    """The marker sets worth trying, likeliest first, and a score for this tag orientation (higher is
+    better; four markers that fit beat any partial set). The tag's affine map predicts each marker only
+    roughly: a photo tilted 15° puts the far corners 10–30 mm from the prediction, where a table corner or
+    a digit can sit nearer than the marker itself. So each marker keeps its few nearest candidates and every
+    set of four whose perspective transform puts the tag back where it was seen is a hypothesis. The tag
+    sits beside one marker, so it can't tell a far corner from a look-alike near it: the caller settles
+    that against the blank print."""
+    options: list[list[int]] = []
+    nearest: Found = []
+    score = 0.0
+    for p in project(a0, markers_mm):
+        d = np.hypot(*(cands - p).T) if len(cands) else np.array([])
+        order = [int(i) for i in np.argsort(d)[:MARKER_OPTIONS] if d[i] < reach]
+        options.append(order)
+        nearest.append(cands[order[0]] if order else None)
+        score += 1.0 - float(d[order[0]]) / reach if order else 0.0
+    tag_side = float(np.mean(np.hypot(*(np.roll(tag_px, -1, axis=0) - tag_px).T)))
+    fits: list[tuple[float, tuple[int, ...]]] = []
+    if all(options):
+        combos = np.array(list(itertools.product(*options)), dtype=np.intp).reshape(-1, 4)
+        distinct = (np.sort(combos, axis=1)[:, 1:] != np.sort(combos, axis=1)[:, :-1]).all(axis=1)
+        combos = combos[distinct]
+        quads = cands[combos]  # N×4×2
+        ok = _convex_same_turn(quads, markers_mm)
+        combos, quads = combos[ok], quads[ok]
+        if len(combos):
+            err = np.abs(_project_many(_homographies(markers_mm, quads), tag_mm) - tag_px).max(axis=(1, 2))
+            good = np.nonzero(err <= TAG_FIT * tag_side)[0]
+            fits = [(float(err[i]), tuple(int(c) for c in combos[i])) for i in good]
+    fits.sort()
+    if fits:  # four markers that fit the tag: a partial set (filled in by the tiny tag) is never better
+        sets: list[Found] = [[cands[i] for i in combo] for _, combo in fits[:HYPOTHESES]]
+        return 4.0 + 1.0 - fits[0][0] / (TAG_FIT * tag_side), sets
+    # None fit: the markers nearest their prediction, and each of them left out in turn (one may be a
+    # look-alike); fewer than four fill in with the tag.
+    partial = [nearest] + [[f if j != i else None for j, f in enumerate(nearest)] for i in range(4)]
+    return min(score, 3.0) if all(options) else score, partial
+
+
+def _turns(q: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Cross products of consecutive edges of quadrilaterals (…×4×2): their signs say which way each turns."""
+    e = np.roll(q, -1, axis=-2) - q
+    f = np.roll(e, -1, axis=-2)
+    return np.asarray(e[..., 0] * f[..., 1] - e[..., 1] * f[..., 0], dtype=np.float64)
+
+
+def _convex_same_turn(quads: NDArray[np.float64], src: Points) -> NDArray[np.bool_]:
+    """Which of the quadrilaterals (N×4×2) are convex and turn the same way as `src` (a perspective view
+    can't mirror the page)."""
+    sign = np.sign(_turns(np.asarray(src, dtype=np.float64))[0])
+    return np.asarray((np.sign(_turns(quads)) == sign).all(axis=1), dtype=np.bool_)
+
+
+def _homographies(src: Points, dst: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The perspective transforms taking the 4 points `src` to each of N quadrilaterals `dst` (N×4×2), solved
+    together (the DLT with h33 = 1): N×3×3."""
+    n = len(dst)
+    a = np.zeros((n, 8, 8))
+    b = dst.reshape(n, 8)
+    for k, (x, y) in enumerate(np.asarray(src, dtype=np.float64)):
+        u, v = dst[:, k, 0], dst[:, k, 1]
+        a[:, 2 * k, 0:3] = (x, y, 1.0)
+        a[:, 2 * k, 6] = -u * x
+        a[:, 2 * k, 7] = -u * y
+        a[:, 2 * k + 1, 3:6] = (x, y, 1.0)
+        a[:, 2 * k + 1, 6] = -v * x
+        a[:, 2 * k + 1, 7] = -v * y
+    h = np.linalg.solve(a, b[..., None])[..., 0]
+    return np.concatenate([h, np.ones((n, 1))], axis=1).reshape(n, 3, 3)
+
+
+def _project_many(hs: NDArray[np.float64], pts: Points) -> NDArray[np.float64]:
+    """`pts` (M×2) through each of N homographies: N×M×2."""
+    p = np.hstack([np.asarray(pts, dtype=np.float64), np.ones((len(pts), 1))])
+    q = np.einsum("nij,mj->nmi", hs, p)
+    return np.asarray(q[..., :2] / q[..., 2:], dtype=np.float64)
 
 
 def _largest_quad(cands: Points) -> Points | None:

@@ -71,6 +71,7 @@ class PhotoReader:
         self.templates = {  # each page's blank print at 1 px/mm, for locating without a tag
             tag: (self.frames[tag], _blur(render_blank(s, 1.0))) for tag, s in self.layouts.items()
         }
+        self.blanks = {tag: blank for tag, (_, blank) in self.templates.items()}
         self.regions = {tag: _number_regions(s) for tag, s in self.layouts.items()}
         self.printed = {tag: printed_mask(render_blank(s, READ_PX_PER_MM)) for tag, s in self.layouts.items()}
         self.registrars = (
@@ -101,7 +102,7 @@ class PhotoReader:
             return self._rejected(REASONS["not_found"], tps, None, {})
         timings["decode"] = _ms(t0)
         t = time.perf_counter()
-        located = locate(photo, self.frames) or locate_by_markers(photo, self.templates)
+        located = locate(photo, self.frames, self.blanks) or locate_by_markers(photo, self.templates)
         timings["locate"] = _ms(t)
         if located is None:  # say "blurry" when that is why no tag was found
             return self._rejected(REASONS[diagnose_unfound(photo)], tps, None, timings)

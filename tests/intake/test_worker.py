@@ -12,13 +12,19 @@ from pathlib import Path
 
 import pytest
 import redis
+from ocr_fill import fill
+from ocr_photos import jpeg as photo_jpeg
+from ocr_photos import photograph
+from ocr_template import TemplateDigits
 from sqlalchemy import func, select
 
 from intake.conftest import TPS_A, Intake, jpeg, running, seed_regions, sha
 from intake.slow_reader import SlowReader
+from ocr.forms.spec import load_spec
+from ocr.reader import PhotoReader
 from reconcile.contest import builtin_contest
 from tally.db.intake import OcrJobRow, PhotoRow, ReadingRow
-from tally.db.sheets import SheetRow
+from tally.db.sheets import SheetRow, SheetValueRow
 from tally.settings import Settings
 from tally.worker import OcrWorker, apply_reading, load_reader
 
@@ -85,6 +91,33 @@ def test_a_reading_delivered_twice_is_applied_once(intake: Intake) -> None:
     again = apply_reading(svc.sessions, claim, row, reading, "slow_reader", 0.0, builtin_contest("ppwp-2024"))
     assert again is False
     assert count(intake, ReadingRow) == 1 and count(intake, SheetRow) == 1
+
+
+def newest_sheet(it: Intake) -> dict[str, tuple[int | None, str]]:
+    with it.sessions()() as s:
+        sheet = s.scalars(select(SheetRow).order_by(SheetRow.created_at.desc(), SheetRow.id).limit(1)).one()
+        rows = s.scalars(select(SheetValueRow).where(SheetValueRow.sheet_id == sheet.id)).all()
+        return {r.field: (r.value, r.status) for r in rows}
+
+
+def test_pages_are_decoded_again_together_as_they_arrive(intake: Intake) -> None:
+    """Page 3 adds up on its own (213 + 4 = 217) and is accepted alone; page 2's totals sum to 203, so once
+    page 2 arrives the stored sheet must hold V.A in review, not the number accepted earlier."""
+    reader = PhotoReader(model=TemplateDigits())
+    w = worker(intake, reader)
+    votes = {"suara_paslon_1": 74, "suara_paslon_2": 120, "suara_paslon_3": 9}
+    page3 = {"suara_sah": 213, "suara_tidak_sah": 4, "suara_total": 217}
+    p3 = photo_jpeg(photograph(fill(load_spec("ppwp-2024", 3), page3), 3.0, background=70))
+    upload(intake, p3, page=3)
+    assert w.step() is True
+    assert newest_sheet(intake) == {n: (v, "accepted") for n, v in page3.items()}
+    p2 = photo_jpeg(photograph(fill(load_spec("ppwp-2024", 2), votes), 3.0, background=70))
+    upload(intake, p2, page=2)
+    assert w.step() is True
+    sheet = newest_sheet(intake)
+    assert sheet["suara_sah"] == (213, "review")  # accepted while alone, doubted once page 2 disagrees
+    assert {n: sheet[n][0] for n in votes} == votes
+    assert all(st == "review" for n, (_, st) in sheet.items() if n in votes or n == "suara_sah")
 
 
 def _spawn_worker(settings: Settings, marker: Path) -> subprocess.Popen[bytes]:

@@ -41,7 +41,7 @@ def _drift_mm(jpeg: bytes, truth: dict[str, object]) -> tuple[np.ndarray, np.nda
 
 
 def reader_locate(reader: PhotoReader, photo: np.ndarray) -> Located:
-    found = locate(photo, reader.frames)
+    found = locate(photo, reader.frames, reader.blanks)
     assert found is not None
     return found
 

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ocr.fields import decode_tps
 from ocr.reading import Reading
 from reconcile.contest import Contest
 from reconcile.sheet import Source
@@ -87,9 +88,8 @@ def _finish(s: Session, claim: Claim, at: datetime) -> None:
 def _store_sheet(
     s: Session, photo: PhotoRow, reading: Reading, reader: str, contest: Contest, at: datetime
 ) -> str:
-    """The TPS's sheet as read so far: the newest reading of each page, merged; then its flags."""
-    values: dict[str, tuple[int | None, float, str]] = {}
-    pages: set[int] = set()
+    """The TPS's sheet as read so far: the newest reading of each page, decoded together (a page-3 total
+    that its own page could not confirm is settled by page 2's numbers once they arrive), then its flags."""
     newest = (
         select(ReadingRow.page, ReadingRow.body)
         .join(PhotoRow, PhotoRow.sha256 == ReadingRow.photo_sha256)
@@ -99,10 +99,11 @@ def _store_sheet(
         .order_by(ReadingRow.created_at, ReadingRow.id)
     )
     earlier = dict(s.execute(newest).all())
-    for page, body in sorted(earlier.items()):
-        if page != reading.page:
-            _merge(values, pages, Reading.from_json(json.loads(body)))
-    _merge(values, pages, reading)
+    readings = [
+        Reading.from_json(json.loads(body)) for page, body in sorted(earlier.items()) if page != reading.page
+    ]
+    readings.append(reading)
+    values, pages = _decoded(readings, contest)
     sheet_id = hashlib.sha256(f"{photo.sha256}:{reading.model_version}".encode()).hexdigest()
     _ensure_contest(s, contest)
     s.add(
@@ -131,11 +132,21 @@ def _store_sheet(
     return sheet_id
 
 
-def _merge(values: dict[str, tuple[int | None, float, str]], pages: set[int], reading: Reading) -> None:
-    if reading.page is not None:
-        pages.add(reading.page)
-    for name, f in reading.fields.items():
-        values[name] = (f.value, f.confidence, f.status)
+def _decoded(
+    readings: list[Reading], contest: Contest
+) -> tuple[dict[str, tuple[int | None, float, str]], set[int]]:
+    """Each read field's value, confidence and status from the pages decoded together. A reader that leaves
+    no per-box evidence (no alternatives: a keyed or scripted reading) has nothing to decode: its fields
+    stand as given."""
+    pages = {r.page for r in readings if r.page is not None}
+    own = {name: f for r in readings for name, f in r.fields.items()}
+    evidence = [d.alternatives for f in own.values() for d in f.digits]
+    decoded = decode_tps(readings, contest) if evidence and all(evidence) else {}
+    values: dict[str, tuple[int | None, float, str]] = {}
+    for name, f in own.items():
+        d = decoded.get(name, f)
+        values[name] = (d.value, d.confidence, d.status)
+    return values, pages
 
 
 def _ensure_contest(s: Session, contest: Contest) -> None:
