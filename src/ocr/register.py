@@ -134,6 +134,10 @@ class Registrar:
         self.px = px_per_mm
         self.pins = spec.markers.centres  # page mm where the homography pinned the print (shift 0)
         self.anchors = sorted(anchors_of(spec), key=lambda a: _distance(a.group.centre, self.pins))
+        # A group is searched within less than half the pitch of the numbers that look like it: the rows of
+        # page 1 repeat every 16 mm, and a window reaching a whole row matches the next row as well as its
+        # own (handwriting decides), sliding every number below it one row off.
+        self.search_mm = min(SEARCH_MM, 0.45 * min(look_alike_pitch(spec)))
         self.blank = _prep(_reduce(blank, FINE))
         self.small = _prep(_reduce(blank, COARSE))
         self._base: tuple[Field, Field] | None = None
@@ -151,7 +155,9 @@ class Registrar:
         for a in self.anchors:
             centre = np.array(a.group.centre) * cpx
             prior = _idw(np.array(known_pts), np.array(known), centre[None], cpx)[0]
-            coarse = _match(small, self.small, a.group, GROUP_MARGIN_MM, SEARCH_MM, cpx, (prior[0], prior[1]))
+            coarse = _match(
+                small, self.small, a.group, GROUP_MARGIN_MM, self.search_mm, cpx, (prior[0], prior[1])
+            )
             if coarse is not None:
                 groups.append((a, np.array(coarse) * (COARSE / FINE)))
                 known_pts.append(centre)
