@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -74,20 +75,35 @@ def project(h: NDArray[np.float64], pts: Points) -> Points:
     return np.asarray(cv2.perspectiveTransform(p, h), dtype=np.float64).reshape(-1, 2)
 
 
-def detect_tags(photo: Gray, small: Gray | None = None, scale: float = 1.0) -> list[tuple[int, Points]]:
-    """(tag id, 4 corners in photo px) for every 36h10 tag: searched on `small` (= photo × `scale`) first,
-    then on the full photo when the reduced copy shows none (a distant page's tag is small)."""
+@lru_cache(maxsize=8)
+def _detector(ids: tuple[int, ...] | None) -> cv2.aruco.ArucoDetector:
+    """A detector for the whole 36h10 family, or for just `ids`: a printed page is full of square cells and
+    boxes, each a candidate quad whose bits are matched against every code of the dictionary, so naming
+    our few tags instead of all 2,320 makes detection ~8× faster (page 1: 350 → 45 ms median) with the
+    same tags found."""
     params = cv2.aruco.DetectorParameters()
     params.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_SUBPIX
-    detector = cv2.aruco.ArucoDetector(_DICT, params)
+    if ids is None:
+        return cv2.aruco.ArucoDetector(_DICT, params)
+    sub = cv2.aruco.Dictionary(_DICT.bytesList[list(ids)], _DICT.markerSize, _DICT.maxCorrectionBits)
+    return cv2.aruco.ArucoDetector(sub, params)
+
+
+def detect_tags(
+    photo: Gray, small: Gray | None = None, scale: float = 1.0, ids: tuple[int, ...] | None = None
+) -> list[tuple[int, Points]]:
+    """(tag id, 4 corners in photo px) for every 36h10 tag (of `ids`, when given): searched on `small`
+    (= photo × `scale`) first, then on the full photo when the reduced copy shows none (a distant page's
+    tag is small)."""
+    detector = _detector(ids)
     tries = [(small, scale)] if small is not None and scale < 1.0 else []
     tries.append((photo, 1.0))
     for img, s in tries:
-        corners, ids, _ = detector.detectMarkers(img)
-        if ids is not None and len(ids):
+        corners, found, _ = detector.detectMarkers(img)
+        if found is not None and len(found):
             return [
-                (int(i), np.asarray(c, dtype=np.float64).reshape(4, 2) / s)
-                for i, c in zip(ids.ravel(), corners, strict=True)
+                (int(i) if ids is None else ids[int(i)], np.asarray(c, dtype=np.float64).reshape(4, 2) / s)
+                for i, c in zip(found.ravel(), corners, strict=True)
             ]
     return []
 
@@ -155,7 +171,7 @@ def locate(photo: Gray, frames: dict[int, PageFrame], blanks: Blanks | None = No
         small = np.asarray(
             cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), np.uint8
         )
-    for tag_id, corners in detect_tags(photo, small, scale):
+    for tag_id, corners in detect_tags(photo, small, scale, tuple(sorted(frames))):
         frame = frames.get(tag_id)
         if frame is not None:
             return locate_with_tag(photo, small, scale, frame, corners, (blanks or {}).get(tag_id))
