@@ -1,12 +1,19 @@
 """Train the 11-class digit-box recognizer (0–9, X/blank) and write the ONNX model and its metadata.
 
     pip install -e '.[train]'          # torch==2.13.0 (local CPU wheel) and onnx
-    python scripts/train_digits.py     # the committed model: ~45 min on a loaded 2-core machine (nice 19)
+    git show 24f7525:src/ocr/digits/model/digits.onnx > /tmp/digits-rendered.onnx   # the rendered-box model
+    git show 24f7525:src/ocr/digits/model/digits.json > /tmp/digits-rendered.json
+    python scripts/train_digits.py --init /tmp/digits-rendered.onnx   # the committed model, ~15 min
 
-Reproducible: every box crop is rendered from a fixed seed (TRAIN handwriting for training, VALIDATION for
-picking the epoch and fitting the temperature, TEST only for the score written into the metadata), torch
-is seeded and runs deterministic single-process CPU kernels. The model has 12 outputs (0–9, X, empty); the
-runtime merges X and empty into the 11th class and keeps them apart in `predict_marks`.
+The committed model is that rendered-box model fine-tuned (defaults) on the crops the reader itself cuts from
+TRAIN-hand corpus photos (`--photos`, `ocr.digits.pipeline_crops`) mixed with as many rendered boxes;
+`--photos 0 --pools 2 --harder 2 --epochs 5 --lr 3e-3` without `--init` trains the rendered-box model.
+
+Reproducible: every box crop is rendered from a fixed seed and every corpus photo is made from a fixed seed
+with one split's hands (TRAIN for training, VALIDATION for picking the epoch and fitting the temperature, TEST
+only for the scores written into the metadata); torch is seeded and runs deterministic single-process CPU
+kernels. The model has 12 outputs (0–9, X, empty); the runtime merges X and empty into the 11th class and
+keeps them apart in `predict_marks`.
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ import torch
 from torch import nn
 
 from ocr.corpus.handwriting import FAMILIES, MNIST_BOUNDS, Handwriting, Split
+from ocr.corpus.make import jobs
 from ocr.digits.boxes import label_plan, render_box
+from ocr.digits.pipeline_crops import PhotoCrops, pipeline_crops
 from ocr.digits.preprocess import SIZE, preprocess
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "ocr" / "digits" / "model"
@@ -63,6 +72,26 @@ def boxes(split: Split, seed: int, n: int, font_share: float = 0.35, harder: boo
     CACHE.mkdir(parents=True, exist_ok=True)
     np.savez(path, x=x, y=y, src=np.array(src))
     return x, y, src
+
+
+def photo_boxes(split: Split, seed: int, n: int, severities: tuple[str, ...]) -> PhotoCrops:
+    """The crops the reader cuts from `n` corpus photos (PPWP pages 1–3 in turn, `severities` in turn)
+    written by `split`'s hands, photographed from seed `seed` (cached)."""
+    path = CACHE / f"photos-{split}-{seed}-{n}-{'-'.join(severities)}.npz"
+    if path.exists():
+        z = np.load(path)
+        return PhotoCrops(
+            **{k: z[k] for k in z.files if k not in ("photos", "rejected")},
+            photos=int(z["photos"]),
+            rejected=int(z["rejected"]),
+        )
+    t0 = time.time()
+    c = pipeline_crops(jobs(n, seed, "ppwp-2024", [1, 2, 3], list(severities), hand=str(split)), WORKERS)
+    took = time.time() - t0
+    print(f"{split} photos: {c.photos} read, {c.rejected} rejected, {len(c.y)} boxes in {took:.0f} s")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.savez(path, **vars(c))
+    return c
 
 
 def net(width: tuple[int, ...] = (16, 32, 64, 64, 128)) -> nn.Module:
@@ -168,15 +197,38 @@ def merged_accuracy(logits: np.ndarray, y: np.ndarray) -> float:
     return float((p == np.minimum(y, 10)).mean())
 
 
+def ece(logits: np.ndarray, y: np.ndarray, temperature: float, bins: int = 10) -> float:
+    """Expected calibration error of the runtime's 11-class probabilities (as bench/digits.py measures it)."""
+    z = logits / temperature
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    p = np.concatenate([p[:, :10], p[:, 10:].sum(1, keepdims=True)], 1)
+    conf, right = p.max(1), p.argmax(1) == np.minimum(y, 10)
+    k = np.minimum((conf * bins).astype(int), bins - 1)
+    return float(sum(abs(conf[k == b].mean() - right[k == b].mean()) * (k == b).mean() for b in set(k)))
+
+
+def scores(logits: np.ndarray, y: np.ndarray, temperature: float) -> dict[str, float]:
+    digits = y < 10
+    return {
+        "accuracy": round(merged_accuracy(logits, y), 5),
+        "digit_accuracy": round(float((logits[digits].argmax(1) == y[digits]).mean()), 5),
+        "ece": round(ece(logits, y, temperature), 5),
+    }
+
+
+MIX = ("clean", "moderate", "harsh")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=20240214)
     ap.add_argument("--train", type=int, default=30_000, help="boxes per TRAIN pool")
-    ap.add_argument("--pools", type=int, default=2, help="TRAIN pools, seeds seed, seed+3, seed+4, …")
+    ap.add_argument("--pools", type=int, default=1, help="TRAIN pools, seeds seed, seed+3, seed+4, …")
     ap.add_argument(
         "--harder",
         type=int,
-        default=2,
+        default=1,
         help="TRAIN pools by render_box(harder=True), seeds seed+100, seed+101, …",
     )
     ap.add_argument("--warp", type=float, default=0.8, help="σ in px of the per-batch smooth displacement")
@@ -196,10 +248,25 @@ def main() -> None:
     )
     ap.add_argument("--val", type=int, default=5_000)
     ap.add_argument("--test", type=int, default=5_000)
-    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--out", type=Path, default=OUT)
-    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--init", type=Path, help="fine-tune from this ONNX model (BatchNorm frozen)")
+    ap.add_argument(
+        "--photos",
+        type=int,
+        default=720,
+        help="TRAIN-hand corpus photos (clean, moderate, harsh; pages 1-3) whose reader-cut crops join the "
+        "rendered boxes; 0: rendered boxes only",
+    )
+    ap.add_argument("--val-photos", type=int, default=120, help="VALIDATION-hand photos (epoch, temperature)")
+    ap.add_argument("--test-photos", type=int, default=300, help="TEST-hand moderate photos (the score)")
+    ap.add_argument(
+        "--rendered-ratio",
+        type=float,
+        default=1.0,
+        help="rendered boxes drawn afresh each epoch, per photo crop",
+    )
     a = ap.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(1)  # on a shared 2-core machine one thread is 3× faster than two fighting
@@ -208,27 +275,44 @@ def main() -> None:
     # seed+1 and seed+2 are VALIDATION and TEST; further TRAIN pools take seed+3 onwards
     pools = [boxes(Split.TRAIN, a.seed + (k + 2 if k else 0), a.train) for k in range(a.pools)]
     pools += [boxes(Split.TRAIN, a.seed + 100 + k, a.train, harder=True) for k in range(a.harder)]
-    xtr, ytr = np.concatenate([p[0] for p in pools]), np.concatenate([p[1] for p in pools])
+    xre, yre = np.concatenate([p[0] for p in pools]), np.concatenate([p[1] for p in pools])
     xva, yva, _ = boxes(Split.VALIDATION, a.seed + 1, a.val)
-    print(f"rendered {len(xtr)} train / {len(xva)} validation boxes in {time.time() - t0:.0f} s", flush=True)
+    print(f"rendered {len(xre)} train / {len(xva)} validation boxes in {time.time() - t0:.0f} s", flush=True)
+    # Photos: seed+200 TRAIN, seed+201 VALIDATION, seed+202 TEST hands. Only boxes the reader placed on
+    # their true box are labelled (one read a row off shows its neighbour's digit).
+    photo: dict[str, PhotoCrops] = {}
+    if a.photos:
+        photo["train"] = photo_boxes(Split.TRAIN, a.seed + 200, a.photos, MIX)
+        photo["validation"] = photo_boxes(Split.VALIDATION, a.seed + 201, a.val_photos, MIX)
+        photo["test"] = photo_boxes(Split.TEST, a.seed + 202, a.test_photos, ("moderate",))
+    placed = {k: (c.x[c.well_placed()], c.y[c.well_placed()]) for k, c in photo.items()}
+    xpt, ypt = placed.get("train", (xre[:0], yre[:0]))
+    # the validation that picks the epoch and fits the temperature: the reader's crops when there are any
+    xsel, ysel = placed.get("validation", (xva, yva))
+    n_rendered = min(len(xre), round(a.rendered_ratio * len(xpt))) if a.photos else len(xre)
+    per_epoch = len(xpt) + n_rendered
 
     model = net(a.width)
     if a.init:
         load_onnx(model, a.init)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
-    steps = a.epochs * (-(-len(xtr) // 128))
+    batches = -(-per_epoch // 128)
     warmup = 0.1 if a.init else 0.2
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=steps, pct_start=warmup)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=a.lr, total_steps=a.epochs * batches, pct_start=warmup
+    )
     # some crops are illegible: don't chase certainty
     loss_fn = nn.CrossEntropyLoss(label_smoothing=a.smoothing)
     gen = torch.Generator().manual_seed(a.seed)
-    xt, yt = tensor(xtr), torch.from_numpy(ytr)
     best, best_state, best_at = -1.0, None, "0"
+    before: dict[str, object] = {}
     if a.init:  # the starting model is a candidate too: fine-tuning must beat it on VALIDATION
-        best = merged_accuracy(logits_of(model, xva), yva)
+        best = merged_accuracy(logits_of(model, xsel), ysel)
         best_state = {k: v.clone() for k, v in model.state_dict().items()}
-        print(f"initial model: validation {best:.4f}", flush=True)
-    batches = -(-len(xt) // 128)
+        init_meta = a.init.with_suffix(".json")
+        t_init = json.loads(init_meta.read_text())["temperature"] if init_meta.exists() else 1.0
+        before = {k: scores(logits_of(model, x), y, t_init) for k, (x, y) in placed.items() if k != "train"}
+        print(f"initial model: validation {best:.4f}; photo crops {before}", flush=True)
     marks = {round(batches * (k + 1) / a.evals) for k in range(a.evals)}  # batches after which to validate
     for epoch in range(a.epochs):
         model.train()
@@ -236,18 +320,22 @@ def main() -> None:
             for m in model:
                 if isinstance(m, nn.BatchNorm2d):
                     m.eval()
-        perm = torch.randperm(len(xt), generator=gen)
+        # every photo crop, and rendered boxes drawn afresh (the rendered hands keep what they taught)
+        pick = torch.randperm(len(xre), generator=gen)[:n_rendered].numpy()
+        xep, yep = np.concatenate([xpt, xre[pick]]), np.concatenate([ypt, yre[pick]])
+        perm = torch.randperm(len(xep), generator=gen).numpy()
         for b, i in enumerate(range(0, len(perm), 128), start=1):
             idx = perm[i : i + 128]
-            xb = jitter(xt[idx], gen, a.warp)  # the cut is never centred the same way twice, nor the hand
+            xb = jitter(tensor(xep[idx]), gen, a.warp)  # the cut is never centred the same way twice
             opt.zero_grad()
-            loss = loss_fn(model(xb), yt[idx])
+            loss = loss_fn(model(xb), torch.from_numpy(yep[idx]))
             loss.backward()
             opt.step()
             sched.step()
             if b not in marks:
                 continue
-            acc = merged_accuracy(logits_of(model, xva), yva)
+            acc = merged_accuracy(logits_of(model, xsel), ysel)
+            rendered = merged_accuracy(logits_of(model, xva), yva) if a.photos else acc
             model.train()
             if a.init:
                 for m in model:
@@ -255,7 +343,11 @@ def main() -> None:
                         m.eval()
             at = f"{epoch + b / batches:.2f}"
             took = time.time() - t0
-            print(f"epoch {at}: loss {loss.item():.3f} validation {acc:.4f} ({took:.0f} s)", flush=True)
+            print(
+                f"epoch {at}: loss {loss.item():.3f} validation {acc:.4f} (rendered {rendered:.4f}) "
+                f"({took:.0f} s)",
+                flush=True,
+            )
             if acc > best or (acc == best and not a.init):
                 best, best_state, best_at = acc, {k: v.clone() for k, v in model.state_dict().items()}, at
                 a.checkpoint.parent.mkdir(parents=True, exist_ok=True)
@@ -263,7 +355,7 @@ def main() -> None:
     assert best_state is not None
     model.load_state_dict(best_state)
     model.eval()
-    temperature = fit_temperature(logits_of(model, xva), yva)
+    temperature = fit_temperature(logits_of(model, xsel), ysel)
 
     a.out.mkdir(parents=True, exist_ok=True)
     onnx_path = a.out / "digits.onnx"
@@ -310,6 +402,7 @@ def main() -> None:
         "validation_accuracy": round(best, 5),
         "test_accuracy": round(merged_accuracy(lte, yte), 5),
         "test_digit_accuracy": round(float((lte[digits].argmax(1) == yte[digits]).mean()), 5),
+        "test_ece": round(ece(lte, yte, temperature), 5),
         "test_accuracy_by_source": {
             s: round(merged_accuracy(lte[m], yte[m]), 5)
             for s in sorted(set(src))
@@ -318,6 +411,31 @@ def main() -> None:
         "train_seconds": round(time.time() - t0),
         "torch": torch.__version__,
     }
+    if photo:
+        meta["photos"] = {
+            "what": "crops PhotoReader.read cuts from corpus photos (ocr.digits.pipeline_crops), PPWP pages "
+            "1-3; only boxes the reader placed < 0.35 box widths from the true one",
+            "per_epoch": {"photo_crops": len(xpt), "rendered_boxes": n_rendered},
+            "validation_picks_epoch_and_temperature": True,
+            **{
+                k: {
+                    "hand": str(sp),
+                    "seed": a.seed + 200 + n,
+                    "severities": list(MIX if k != "test" else ("moderate",)),
+                    "photos": c.photos,
+                    "rejected": c.rejected,
+                    "boxes": len(c.y),
+                    "well_placed": int(c.well_placed().sum()),
+                }
+                for n, (k, sp) in enumerate(
+                    (("train", Split.TRAIN), ("validation", Split.VALIDATION), ("test", Split.TEST))
+                )
+                if (c := photo[k]) is not None
+            },
+            "validation_scores": scores(logits_of(model, xsel), ysel, temperature),
+            "test_scores": scores(logits_of(model, placed["test"][0]), placed["test"][1], temperature),
+            "init_scores": before,
+        }
     (a.out / "digits.json").write_text(json.dumps(meta, indent=2) + "\n")
     print(json.dumps(meta, indent=2))
 

@@ -1,7 +1,8 @@
 """Make corpus photos: sheet → filled page → phone photo (JPEG) + truth (JSON), on every core, deterministic.
 
-Sample `i` of seed `s` depends only on (s, i): its own generator `default_rng([s, i])`, glyphs from the TEST
-split, the camera's own draws. So the same seed gives the same bytes whatever the number of workers.
+Sample `i` of seed `s` depends only on (s, i): its own generator `default_rng([s, i])`, glyphs from the job's
+handwriting split (TEST unless a job asks for TRAIN or VALIDATION writers, as the recognizer's training does),
+the camera's own draws. So the same seed gives the same bytes whatever the number of workers.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Job:
     slip_rate: float = 0.1
     tps_index: int = -1  # jobs with the same tps_index are pages of one TPS (one sheet); -1: its own
     max_side: int = 0  # shrink the photo to this long side (small committed samples); 0: as made
+    hand: str = "test"  # handwriting split (ocr.corpus.handwriting.Split): held-out TEST writers by default
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,18 @@ def _init() -> None:
     from ocr.corpus.handwriting import Handwriting, Split  # helper F's module, loaded once per worker
 
     _STATE["hand"] = Handwriting(Split.TEST)
+    _STATE["hands"] = {str(Split.TEST): _STATE["hand"]}
     _STATE["regions"] = Regions.load()
+
+
+def _hand(split: str) -> Any:
+    """The worker's `Handwriting` of `split`, built on first use (most workers only ever need TEST)."""
+    from ocr.corpus.handwriting import Handwriting, Split
+
+    hands: dict[str, Any] = _STATE["hands"]
+    if split not in hands:
+        hands[split] = Handwriting(Split(split))
+    return hands[split]
 
 
 def _worker_init() -> None:
@@ -110,7 +123,7 @@ def make_one(job: Job) -> Sample:
     filled = fill_page(
         spec,
         sheet,
-        _STATE["hand"],
+        _hand(job.hand),
         rng,
         px_per_mm=PX_PER_MM,
         tps=tps,
@@ -164,6 +177,7 @@ def jobs(
     kind: str | None = None,
     slip_rate: float = 0.1,
     max_side: int = 0,
+    hand: str = "test",
 ) -> list[Job]:
     """`n` jobs cycling over pages, then severities (1,000 per page for n = 3,000 and three pages). Each run
     of consecutive pages is one TPS (one sheet), so page 3's V.A is the sum of page 2's totals across photos.
@@ -180,6 +194,7 @@ def jobs(
             slip_rate,
             tps_index=i // len(pages),
             max_side=max_side,
+            hand=hand,
         )
         for i in range(n)
     ]
