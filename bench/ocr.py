@@ -223,13 +223,10 @@ def main() -> None:
     ms: dict[str, list[float]] = defaultdict(list)
     base: dict[str, Any] = {"cnn": defaultdict(int), "tesseract": defaultdict(int)}
     items = list(enumerate(_sources(args)))
-    results: Iterable[dict[str, Any]]
-    if args.workers > 1:
-        pool = mp.get_context("fork").Pool(args.workers, _init, (args,))
-        results = pool.imap_unordered(score, items, chunksize=4)
-    else:
-        _init(args)
-        results = map(score, items)
+    # Readers always run in pool processes, even one: the parent keeps every reading for the TPS decode, and
+    # its memory is not a reading process's.
+    pool = mp.get_context("fork").Pool(max(1, args.workers), _init, (args,))
+    results: Iterable[dict[str, Any]] = pool.imap_unordered(score, items, chunksize=4)
     silent: list[str] = []
     by_tps: dict[tuple[Any, ...], list[tuple[dict[str, Any], dict[str, Any], str]]] = defaultdict(list)
     for res in results:
@@ -238,9 +235,12 @@ def main() -> None:
         silent += res["silent"]
         by_tps[res["tps"]].append((res["reading"], res["truth"], res["photo"]))
         ms[res["key"][0]].append(res["ms"])
+        ms[f"{res['key'][0]} p{res['key'][1]}"].append(res["ms"])
         for name, counts in res["base"].items():
             for k, v in counts.items():
                 base[name][k] += v
+    pool.close()
+    pool.join()  # the workers' peak memory is known once they have ended
     model = load_digit_model()[1]  # the workers' model; the parent need not build a whole reader for its name
     report(groups, ms, base, model)
     tps_groups: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -281,7 +281,7 @@ def report(
         print(
             f"time {sev:9}: median {statistics.median(xs):6.0f} ms, p95 {q[18]:6.0f} ms (CPU time, one core)"
         )
-    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest of the ended readers
     print(f"peak memory: {peak / 1024:.0f} MB per reading process")
     print(f"digit model: {model}")
     for name, s in base.items():
