@@ -5,13 +5,14 @@
     python bench/ocr.py --dir corpus/ --workers 2      # photos spread over processes, each timed alone
 
 Prints, per severity × page: digit accuracy, field accuracy, forms auto-accepted, SILENT ERRORS (a wrong
-value with status accepted), reviews that were right all along, unusable photos rejected, median/p95 ms
-per photo, and peak memory. Then per severity and TPS (the corpus's consecutive pages 1–3 are one TPS's
-form), what the service stores: the pages decoded together (`decode_tps`, page 3's V.A against Σ page 2),
-forms whose every field is accepted, and silent errors; every silent error is listed by photo and field.
-Baselines in the same run, on the same straightened pages: Tesseract reading
-each digit box (psm 10, digits only), and the CNN's per-box argmax without joint decoding; both "accept"
-everything, as Sirekap did, so their silent errors are their wrong fields. Timings are on one core.
+value with status accepted), reviews that were right all along, digit boxes the reader framed > 0.35 box
+widths from where the camera put them (misplaced: a wrong marker or registration), unusable photos
+rejected, median/p95 ms per photo, and peak memory. Then per severity and TPS (the corpus's consecutive
+pages 1–3 are one TPS's form), what the service stores: the pages decoded together (`decode_tps`, page 3's
+V.A against Σ page 2), forms whose every field is accepted, and silent errors; every silent error is listed
+by photo and field. Baselines in the same run, on the same straightened pages: Tesseract reading each digit
+box (psm 10, digits only), and the CNN's per-box argmax without joint decoding; both "accept" everything,
+as Sirekap did, so their silent errors are their wrong fields. Timings are on one core.
 """
 
 from __future__ import annotations
@@ -50,6 +51,18 @@ cv2.setNumThreads(1)
 
 def _truth_digit(box: dict[str, Any]) -> int | None:
     return int(box["digit"]) if box.get("content") == "digit" else None
+
+
+MISPLACED = 0.35  # box widths between where the reader framed a box and where the camera put it
+
+
+def _off(quad: Any, true: Any) -> float:
+    """Distance from the reader's box centre to the truth's, in box widths (0 when the truth has no quad)."""
+    if true is None:
+        return 0.0
+    t = np.asarray(true, dtype=np.float64)
+    d = np.asarray(quad, dtype=np.float64).mean(axis=0) - t.mean(axis=0)
+    return float(np.hypot(*d) / np.hypot(*(t[1] - t[0])))
 
 
 def _value(digits: list[int | None]) -> int | None:
@@ -147,6 +160,7 @@ def score(item: tuple[int, Any]) -> dict[str, Any]:
                 box = truth["boxes"].get(f"{name}/{i}", {})
                 g["digits"] += 1
                 g["digits_ok"] += d.value == _truth_digit(box)
+                g["misplaced"] += _off(d.quad, box.get("quad")) > MISPLACED
         g["forms_auto"] += all_ok
         if _ARGS.baseline_every and k % _ARGS.baseline_every == 0 and sev != "unusable":
             baselines(_READER, jpeg, truth, base)
@@ -266,7 +280,7 @@ def report(
 ) -> None:
     print(
         f"{'severity':9} {'page':>4} {'photos':>6} {'rejected':>8} {'digit acc':>9} {'field acc':>9} "
-        f"{'auto form':>9} {'accepted':>8} {'SILENT':>6} {'rev.right':>9}"
+        f"{'auto form':>9} {'accepted':>8} {'SILENT':>6} {'rev.right':>9} {'misplaced':>9}"
     )
     for (sev, page), g in sorted(groups.items()):
         read = g["photos"] - g["rejected"]
@@ -274,7 +288,7 @@ def report(
             f"{sev:9} {page:>4} {int(g['photos']):>6} {_pct(g['rejected'], g['photos']):>8} "
             f"{_pct(g['digits_ok'], g['digits']):>9} {_pct(g['fields_ok'], g['fields']):>9} "
             f"{_pct(g['forms_auto'], read):>9} {_pct(g['accepted'], g['fields']):>8} {int(g['silent']):>6} "
-            f"{int(g['review_right']):>9}"
+            f"{int(g['review_right']):>9} {int(g['misplaced']):>9}"
         )
     for sev, xs in sorted(ms.items()):
         q = statistics.quantiles(xs, n=20) if len(xs) > 1 else xs * 19
