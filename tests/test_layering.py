@@ -10,7 +10,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 FORBIDDEN = {
-    "reconcile": {"tally", "ocr", "sqlalchemy", "fastapi", "starlette", "cv2", "httpx", "redis", "huey"},
+    "reconcile": {"tally", "ocr", "sqlalchemy", "fastapi", "starlette", "cv2", "httpx", "redis"},
     "ocr": {"tally", "sqlalchemy", "fastapi", "starlette"},
 }
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Table, bindparam, select, update
 
+from ocr.paths import shared_data_dir
 from reconcile.ids import InvalidCode, Level, RegionCode, ancestors, level, parent, region_code
 from tally.db.bulk import insert_rows
 from tally.db.regions import RegionRow
 from tally.settings import Settings
 
-_REPO = Path(__file__).resolve().parents[2]
 _CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
 
 
@@ -43,7 +43,7 @@ class LoadResult:
 
 
 def wilayah_dir(settings: Settings) -> Path:
-    directory = settings.wilayah_dir or _REPO.parent / "shared" / "data" / "wilayah"
+    directory = settings.wilayah_dir or shared_data_dir() / "wilayah"
     if not (directory / "wilayah.csv").is_file():
         raise WilayahMissing(f"wilayah.csv tidak ditemukan di {directory} (atur TALLY_WILAYAH_DIR)")
     return directory

