@@ -1,6 +1,6 @@
 """Train the 11-class digit-box recognizer (0–9, X/blank) and write the ONNX model and its metadata.
 
-    pip install -e '.[train]'          # torch==2.13.0 (local CPU wheel) and onnx
+    uv pip install --python .venv/bin/python torch==2.13.0 onnx --find-links /opt/wheels  # CPU torch, onnx
     git show 24f7525:src/ocr/digits/model/digits.onnx > /tmp/digits-rendered.onnx   # the rendered-box model
     git show 24f7525:src/ocr/digits/model/digits.json > /tmp/digits-rendered.json
     python scripts/train_digits.py --init /tmp/digits-rendered.onnx   # the committed model, ~15 min

@@ -26,7 +26,7 @@ def test_a_checkout_finds_shared_beside_itself() -> None:
 
 
 def test_installed_outside_a_checkout_the_reader_has_its_forms_and_asks_for_the_rest(tmp_path: Path) -> None:
-    """Copied as a wheel lays them out (no pyproject.toml above): render a blank page, and name the variable."""
+    """Laid out as a wheel installs them: a blank page renders; the data kept outside is asked for."""
     site = tmp_path / "site-packages"
     for package in ("ocr", "reconcile"):
         shutil.copytree(REPO / "src" / package, site / package, ignore=shutil.ignore_patterns("__pycache__"))

@@ -1,8 +1,8 @@
 """Photos on local disk, content-addressed: `root/ab/cd/<sha256>.jpg`, written atomically.
 
 A body is spooled to `root/tmp/` and only renamed into place once whole, checked and fsynced, so a reader
-never sees half a photo and a crash leaves at most a temp file (swept at start-up). S3-compatible storage
-(obstore) is the option at scale: the same four methods, not built yet.
+never sees half a photo and a crash leaves at most a temp file (swept at start-up). At scale `root` is one
+filesystem shared by every API node and worker (docs/operations.md).
 """
 
 from __future__ import annotations
