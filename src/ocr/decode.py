@@ -3,23 +3,29 @@ accept a field or send it to a person.
 
 Each field's three digit boxes give a distribution over its value (0–999, or blank): a leading box may hold
 an X (class 10) or a 0. The contest's declarative checks (EQUAL / AT_MOST, `reconcile.contest`) tie the
-fields together; the OMR bubbles and the tally subtotals are independent readings of the same number.
+fields together; the OMR bubbles and the tally subtotals are independent readings of the same number, and so
+is a person's blind reading: the number a KPPS or PPS officer typed from the paper (or the crop) before seeing
+what the machine read.
 
 The model behind the decision: the officer's numbers obey every check unless the officer made a slip
 (prior ``SLIP_SMALL`` for a check off by a few, ``SLIP_LARGE`` for one off by more: an arithmetic slip is
-usually small, a misread hundreds digit is not); the bubbles and the tally misread rarely
-(``OMR_MISS``, ``TALLY_MISS``). Under that model each field gets a posterior given everything else on the
-page(s), and the most probable assignment is found by coordinate ascent with pair moves.
+usually small, a misread hundreds digit is not); the bubbles, the tally and a person's blind reading misread
+rarely (``OMR_MISS``, ``TALLY_MISS``, ``HUMAN_MISS``). Under that model each field gets a posterior given
+everything else on the page(s), and the most probable assignment is found by coordinate ascent with pair
+moves.
 
 A field is ``accepted`` only when all of these hold, otherwise it goes to ``review`` with the reason:
 1. the decoder kept the value its own digits read best (a value the arithmetic picked over the
    handwriting always goes to a person, shown first);
 2. its posterior given the rest of the page is ≥ MIN_POSTERIOR;
 3. no check it takes part in is broken and no independent reading disagrees;
-4. at least one independent reading agrees: a bubble column or a tally sum equal to it, or an EQUAL check
+4. at least one independent reading agrees: a bubble column, a tally sum or a blind human reading equal to
+   it, or an EQUAL check
    that holds with every other field in it read surely (≥ PARTNER_MIN) as its own digits say and caught in
    no broken check.
 A wrong number thus needs a confident misread that the bubbles or the arithmetic confirm by coincidence.
+A person's number never overrules the photo: a typed value the digits do not read best fails rule 1 and goes
+to the next officer with both readings (the 2024 lesson: one tired "sesuai" must not settle a number alone).
 """
 
 from __future__ import annotations
@@ -43,6 +49,10 @@ SLIP_LARGE = 0.002  # P(off by more): a hundred-vote arithmetic slip is rarer th
 SMALL_SLIP = 10
 OMR_MISS = 0.01  # P(legible bubbles spell another number than the one written)
 TALLY_MISS = 0.05  # P(a legible tally sum differs from the number written)
+# P(a person typing blind from the paper lands on one particular wrong value). Officers slip in ~2-3 % of
+# numbers (a typo, the neighbouring row), but a slip spreads over many values: landing exactly on the one
+# the reader confused is far rarer.
+HUMAN_MISS = 0.005
 MAX_SWEEPS = 4
 
 _VALUES = np.arange(1000)
@@ -60,6 +70,7 @@ class Evidence:
     probs: NDArray[np.float64]
     omr: int | None = None  # the total the bubbles spell, None when not legible or not on the page
     tally: int | None = None  # Σ of the row subtotals / marks, None when not legible
+    human: int | None = None  # what an officer typed blind from the paper, None when nobody was asked
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +163,8 @@ class _Page:
             w *= 1.0 if ev.omr == value else OMR_MISS
         if ev.tally is not None:
             w *= 1.0 if ev.tally == value else TALLY_MISS
+        if ev.human is not None:
+            w *= 1.0 if ev.human == value else HUMAN_MISS
         return w
 
     def weights(self, name: str, values: dict[str, Value]) -> tuple[Dist, float]:
@@ -173,6 +186,8 @@ class _Page:
             rest *= OMR_MISS  # … and disagrees with the bubbles (when those spell a listed value)
         if ev.tally is not None and ev.tally in listed:
             rest *= TALLY_MISS
+        if ev.human is not None and ev.human in listed:
+            rest *= HUMAN_MISS
         return out, rest
 
     def score(self, values: dict[str, Value]) -> float:
@@ -251,6 +266,8 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
             agreeing.append("omr")
         if ev.tally is not None and ev.tally == value:
             agreeing.append("tally")
+        if ev.human is not None and ev.human == value:
+            agreeing.append("human")
         mine = page.of[name]
         broken = [c for c in mine if check_holds(c, chosen) is False]
         for c in mine:
@@ -279,6 +296,10 @@ def _reason(
     agreeing: list[str],
 ) -> str | None:
     """Why this field needs a person (Bahasa Indonesia), or None when it may be accepted."""
+    if ev.human is not None and (ev.human != value or value != own):
+        # Both readings go to the next officer side by side; neither wins alone.
+        machine = "mesin tidak dapat membacanya" if own is None else f"mesin membaca {own}"
+        return f"Petugas menulis {ev.human}, {machine} — putuskan dari foto."
     if value is None:
         return "Kotak angka kosong atau tidak terbaca — isi/periksa angka ini."
     if own is not None and own != value and ev.omr == own:

@@ -185,3 +185,62 @@ def test_a_partner_caught_in_a_broken_check_confirms_nothing() -> None:
     assert not out["suara_sah"].accepted
     assert not out["suara_total"].accepted
     assert all(out[f"suara_paslon_{i}"].value == 70 for i in (1, 2, 3))
+
+
+# --- a person's blind reading: one more witness, never a verdict ----------------------------------------
+
+
+def test_a_blind_reading_equal_to_the_readers_best_settles_a_doubt() -> None:
+    # 74 with its "7" half-legible (74 or 24): alone it waits for a person; typed blind as 74 it is settled.
+    doubtful = boxes(None, {7: 0.6, 2: 0.4}, 4)
+    alone = decide({"suara_paslon_1": Evidence("suara_paslon_1", doubtful)}, PPWP)["suara_paslon_1"]
+    typed = decide({"suara_paslon_1": Evidence("suara_paslon_1", doubtful, human=74)}, PPWP)["suara_paslon_1"]
+    assert (alone.value, alone.accepted) == (74, False)
+    assert (typed.value, typed.accepted, typed.agreeing) == (74, True, ("human",))
+
+
+def test_a_blind_reading_never_moves_a_number_away_from_what_the_photo_reads() -> None:
+    # The officer typed 24 (the reader's second choice): both readings go to the next officer.
+    doubtful = boxes(None, {7: 0.6, 2: 0.4}, 4)
+    out = decide({"suara_paslon_1": Evidence("suara_paslon_1", doubtful, human=24)}, PPWP)["suara_paslon_1"]
+    assert not out.accepted
+    assert out.reason is not None and "24" in out.reason and "74" in out.reason
+
+
+def test_a_blind_reading_of_a_number_the_reader_never_considered_goes_to_review() -> None:
+    ev = {"suara_paslon_1": Evidence("suara_paslon_1", written(74), human=748)}
+    assert (decide(ev, PPWP)["suara_paslon_1"].value, decide(ev, PPWP)["suara_paslon_1"].accepted) == (
+        74,
+        False,
+    )
+
+
+def test_a_blind_reading_does_not_settle_a_number_a_check_breaks() -> None:
+    # V.A + V.B = V.C, but the total was written 1 too high: typing what is written settles nothing.
+    ev = page3(120, 4, 125)
+    ev["suara_total"] = Evidence("suara_total", written(125), human=125)
+    out = decide(ev, PPWP)
+    assert not out["suara_total"].accepted
+
+
+@given(
+    value=st.integers(0, 290),
+    box=st.integers(0, 2),
+    wrong=st.integers(0, 9),
+    p_wrong=st.floats(0.5, 1.0),
+    typo=st.one_of(st.none(), st.integers(0, 999)),
+)
+def test_a_misread_box_is_never_accepted_wrong_by_what_a_person_typed(
+    value: int, box: int, wrong: int, p_wrong: float, typo: int | None
+) -> None:
+    """Typed right, a misread goes to review. Typed wrong, a wrong number is accepted only where the typo
+    lands exactly on the reader's own best (two readings wrong the same way, what HUMAN_MISS prices): a
+    person's number alone never moves the value."""
+    probs = written(value).copy()
+    row = np.full(11, (1 - p_wrong) / 10)
+    row[wrong] = p_wrong
+    probs[box] = row
+    typed = value if typo is None else typo
+    out = decide({"suara_paslon_1": Evidence("suara_paslon_1", probs, human=typed)}, PPWP)["suara_paslon_1"]
+    if out.accepted and out.value != value:
+        assert typo is not None and typed == out.value == value_distribution(probs)[0][0]
