@@ -123,7 +123,7 @@ def score(
     ms: dict[str, list[float]] = {"omr": [], "tally": []}
     for tag, page, truth in data:
         spec, sev = reader.layouts[tag], truth["severity"]
-        paper, printed = paper_level(page), reader.printed[tag]
+        paper = paper_level(page)
         spent = {"omr": 0.0, "tally": 0.0}
         for num in spec.numbers:
             if num.bubbles:
@@ -137,7 +137,7 @@ def score(
             if num.tally:
                 assert reader.model is not None
                 t0 = time.perf_counter()
-                got = tally_mod.read_subtotals(page, num.tally, reader.model, READ_PX_PER_MM, paper, printed)
+                got = tally_mod.read_subtotals(page, num.tally, reader.model, READ_PX_PER_MM)
                 spent["tally"] += time.perf_counter() - t0
                 rows = truth["tally"][num.field]
                 _count(stats[sev]["tally"], got, sum(rows) if any(rows) else None)

@@ -33,10 +33,11 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).parent))
 from reconcile.ids import RegionCode  # noqa: E402
 from rollup_db import CONTEST, _python_loop, load, national_tps  # noqa: E402
-from tally.db.base import make_engine, migrate, session_factory  # noqa: E402
+from tally.bootstrap import create_app  # noqa: E402
+from tally.db.base import make_engine, migrate  # noqa: E402
 from tally.election.recap_scan import recap_scan  # noqa: E402
 from tally.settings import Settings  # noqa: E402
-from tally.web import build_web_router  # noqa: E402
+from tally.web.pages import PageCache  # noqa: E402
 
 DB = "tally_bench_recap"
 URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB}"
@@ -109,12 +110,11 @@ def main() -> None:
     engine = make_engine(URL)
     with engine.connect() as conn:
         n_tps = conn.scalar(text("SELECT count(*) FROM tps"))
-    settings = Settings(environment="test", database_url=URL)
-    sessions = session_factory(engine)
+    settings = Settings(environment="test", database_url=URL, ocr_reader="none", embedded_workers=0)
     apps = {}
     for label, cache in (("cache off", 0), ("cache 15 s", 15)):
-        app = FastAPI()
-        app.include_router(build_web_router(settings, sessions, cache_seconds=cache))
+        app = create_app(settings, workers=0)  # the whole app: the pages as served, their middleware too
+        app.state.web.page_cache = PageCache(cache)
         apps[label] = app
     table = Table(title=f"recap pages, {n_tps:,} TPS in PostgreSQL, {args.requests} requests each")
     for col in ("page", "mode", "p50 ms", "p95 ms", "≤ 50 ms p95"):

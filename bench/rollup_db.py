@@ -33,18 +33,17 @@ from rich.table import Table
 from sqlalchemy import Connection, Engine, text
 
 from reconcile.contest import builtin_contest
-from reconcile.ids import Level, RegionCode, SheetId, TpsId, parent, undotted
+from reconcile.ids import Level, RegionCode, SheetId, TpsId, key_range, parent, undotted
 from reconcile.sheet import TallySheet
 from tally.db.base import make_engine, migrate
-from tally.db.bulk import insert_rows
+from tally.db.bulk import insert_rows, table_of
 from tally.db.regions import TpsRow
 from tally.db.results import TpsResultRow, TpsVoteRow
 from tally.db.sheets import SheetRow
 from tally.election.recap import recap
 from tally.election.recap_scan import recap_scan
 from tally.election.results import write_results
-from tally.election.scope import key_range
-from tally.election.store import _table, save_contest
+from tally.election.store import save_contest
 from tally.election.totals import check, rebuild
 from tally.regions import load_regions, read_population, read_regions, wilayah_dir
 from tally.settings import Settings
@@ -87,16 +86,16 @@ def load(engine: Engine, tps: list[tuple[str, str, int, int]], seed: int) -> dic
         save_contest(conn, CONTEST)
         timings["regions"] = time.perf_counter() - t
         t = time.perf_counter()
-        insert_rows(conn, _table(TpsRow), ("id", "desa", "number", "dpt"), tps)
+        insert_rows(conn, table_of(TpsRow), ("id", "desa", "number", "dpt"), tps)
         at = datetime.now(UTC)
         sheets = ((f"s{i}", i, CONTEST.id, "synth", 1, "1,2,3", at) for i, *_ in tps)
         cols = ("id", "tps_id", "contest_id", "source", "version", "pages", "created_at")
-        insert_rows(conn, _table(SheetRow), cols, sheets)
+        insert_rows(conn, table_of(SheetRow), cols, sheets)
         results, votes = _results(tps, rng)
         result_cols: tuple[str, ...] = ("contest_id", "tps_id", "sheet_id", "counted", "complete", "flags")
         result_cols += ("dpt", "pengguna", "suara_sah", "suara_tidak_sah", "suara_total")
-        insert_rows(conn, _table(TpsResultRow), result_cols, results)
-        insert_rows(conn, _table(TpsVoteRow), ("contest_id", "tps_id", "paslon", "votes"), votes)
+        insert_rows(conn, table_of(TpsResultRow), result_cols, results)
+        insert_rows(conn, table_of(TpsVoteRow), ("contest_id", "tps_id", "paslon", "votes"), votes)
         timings["tps+sheets+results"] = time.perf_counter() - t
         t = time.perf_counter()
         rebuild(conn, CONTEST.id)

@@ -12,7 +12,7 @@ import pytest
 import typer.main
 
 import ocr.decode
-from tally.api.app import create_app
+from tally.bootstrap import create_app
 from tally.cli.main import app as cli
 from tally.settings import Settings
 
@@ -151,4 +151,5 @@ def test_every_route_the_docs_name_exists(tmp_path: Path) -> None:
             rf"`(?:(?:{'|'.join(METHODS)}) )?(/(?:api|petugas|wilayah|tps|salinan|ekspor|audit)[^` ]*)`", text
         )
     }
-    assert {(doc, p) for doc, p in named if _shape(p) not in routes} == set()
+    prefixes = {(doc, p) for doc, p in named if p.endswith("/")}  # "everything under `/api/`"
+    assert {(doc, p) for doc, p in named - prefixes if _shape(p) not in routes} == set()

@@ -296,7 +296,7 @@ def _reason(
     agreeing: list[str],
 ) -> str | None:
     """Why this field needs a person (Bahasa Indonesia), or None when it may be accepted."""
-    if ev.human is not None and (ev.human != value or value != own):
+    if ev.human is not None and ev.human != own:
         # Both readings go to the next officer side by side; neither wins alone.
         machine = "mesin tidak dapat membacanya" if own is None else f"mesin membaca {own}"
         return f"Petugas menulis {ev.human}, {machine} — putuskan dari foto."

@@ -7,6 +7,8 @@ decodes again with the checks that span pages (page 3's V.A = Σ page 2, V.C = b
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -21,6 +23,7 @@ from ocr.tally_marks import read_subtotals
 from reconcile.contest import Contest
 
 KEEP_ALTERNATIVE = 1e-4  # class probabilities kept in the reading: enough to decode again later
+SEEN_BY_A_PERSON = frozenset({"two_digits", "ink_outside"})  # box flags a blind human reading settles
 
 
 def _quad(
@@ -57,17 +60,19 @@ def read_page(
         for n in spec.numbers
     }
     crops = [c.crop for n in spec.numbers for c in cells[n.field]]
-    probs = np.asarray(model.predict(crops), dtype=np.float64).reshape(len(spec.numbers), 3, 11)
+    # One (boxes × classes) array per number, as many boxes as the spec draws for it and the model's classes.
+    flat = np.asarray(model.predict(crops), dtype=np.float64)
+    probs = np.split(flat, np.cumsum([len(n.boxes) for n in spec.numbers])[:-1])
     evidence: dict[str, Evidence] = {}
     digits: dict[str, tuple[DigitReading, ...]] = {}
     slid = ("slid",) if moved is not None and slid_too_far(moved, spec, px_per_mm) else ()
     for i, num in enumerate(spec.numbers):
         omr = read_total(page, num.bubbles, px_per_mm, paper) if num.bubbles else None
-        tally = read_subtotals(page, num.tally, model, px_per_mm, paper, printed) if num.tally else None
+        tally = read_subtotals(page, num.tally, model, px_per_mm) if num.tally else None
         evidence[num.field] = Evidence(num.field, probs[i], omr=omr, tally=tally)
         digits[num.field] = tuple(
             _digit(
-                probs[i, j],
+                probs[i][j],
                 _quad(located, b.x, b.y, b.w, b.h, moved, px_per_mm),
                 cells[num.field][j].flags + slid,
             )
@@ -88,6 +93,10 @@ def _readings(
     out: dict[str, FieldReading] = {}
     for name, d in decisions.items():
         flagged = sorted({f for g in digits[name] for f in g.flags}, key=lambda f: (f != "slid", f))
+        if "human" in d.agreeing:
+            # A person who read the paper and typed this very number has looked for the extra digit these
+            # flags ask about. A slid registration stays: the reader may have read the neighbouring row.
+            flagged = [f for f in flagged if f not in SEEN_BY_A_PERSON]
         reason = d.reason
         if reason is None and flagged:  # what the classifier cannot see still blocks acceptance
             reason = {
@@ -105,29 +114,39 @@ def _readings(
             digits=digits[name],
             candidates=tuple(Candidate(v, round(p, 6)) for v, p in d.candidates),
             reason=reason,
-            evidence={k: v for k, v in (("omr", ev.omr), ("tally", ev.tally)) if v is not None},
+            evidence={
+                k: v for k, v in (("omr", ev.omr), ("tally", ev.tally), ("human", ev.human)) if v is not None
+            },
         )
     return out
 
 
 def _probs_of(field: FieldReading) -> NDArray[np.float64]:
-    p = np.full((len(field.digits), 11), KEEP_ALTERNATIVE / 10)
+    p = np.full((len(field.digits), BLANK_CLASS + 1), KEEP_ALTERNATIVE / 10)  # 0–9, then blank
     for j, g in enumerate(field.digits):
         for a in g.alternatives:
             p[j, BLANK_CLASS if a.value is None else a.value] = a.probability
     return np.asarray(p / p.sum(axis=1, keepdims=True), dtype=np.float64)
 
 
-def decode_tps(readings: list[Reading], contest: Contest) -> dict[str, FieldReading]:
+def decode_tps(
+    readings: list[Reading], contest: Contest, human: Mapping[str, int] | None = None
+) -> dict[str, FieldReading]:
     """Every contest field for one TPS from the readings that have arrived (the latest per page wins);
-    fields of pages not yet read are ``empty``."""
+    fields of pages not yet read are ``empty``. `human`: what officers typed blind, one more witness each."""
     latest: dict[int, Reading] = {}
     for r in readings:
         if r.page is not None and r.rejected is None:
             latest[r.page] = r
     fields = {n: f for r in latest.values() for n, f in r.fields.items() if f.digits}
     evidence = {
-        n: Evidence(n, _probs_of(f), omr=f.evidence.get("omr"), tally=f.evidence.get("tally"))
+        n: Evidence(
+            n,
+            _probs_of(f),
+            omr=f.evidence.get("omr"),
+            tally=f.evidence.get("tally"),
+            human=(human or {}).get(n),
+        )
         for n, f in fields.items()
     }
     out = _readings(decide(evidence, contest), evidence, {n: f.digits for n, f in fields.items()})

@@ -6,7 +6,6 @@ across the pages of a TPS is `ocr.decode.decode_tps`, run again as each page arr
 
 from __future__ import annotations
 
-import importlib
 import io
 import time
 from dataclasses import replace
@@ -16,6 +15,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from ocr.cells import DigitModel, printed_mask
+from ocr.digits import DigitClassifier
 from ocr.fields import read_page
 from ocr.forms.render import render_blank
 from ocr.forms.spec import PageSpec, Rect
@@ -51,12 +51,13 @@ def decode_photo(data: bytes, long_side: int = 0) -> Gray:
 
 
 def load_digit_model() -> tuple[DigitModel | None, str]:
-    """Helper F's classifier (`ocr.digits.DigitClassifier`), loaded once; (None, "none") if absent."""
+    """The digit classifier (`ocr.digits.DigitClassifier`), loaded once; (None, "none") when no model file is
+    shipped (a checkout before training): the reader then locates and gates only."""
     try:
-        model = importlib.import_module("ocr.digits").DigitClassifier.load()
-    except (ImportError, AttributeError, FileNotFoundError):  # not trained/shipped yet: locate and gate only
+        model = DigitClassifier.load()
+    except FileNotFoundError:
         return None, "none"
-    return model, str(getattr(model, "version", getattr(model, "model_version", "digits")))
+    return model, model.version
 
 
 class PhotoReader:

@@ -152,8 +152,6 @@ def read_subtotals(
     tally: Tally,
     model: DigitModel,
     px_per_mm: float,
-    paper: float,
-    printed: NDArray[np.bool_] | None,
 ) -> int | None:
     """Σ of the written row subtotals (rows left empty count 0); None unless every row is read with
     confidence and agrees with its turus (see the module's rules)."""

@@ -7,12 +7,12 @@ kept sorted so every listing (pages, exports, roll-up indexes) comes out in code
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from reconcile.ids import NASIONAL, Level, RegionCode, parent, region_code
+from reconcile.ids import NASIONAL, Level, RegionCode, code_range, contains, parent, region_code
 from reconcile.ids import level as code_level
 
 _NO_CHILDREN: tuple[RegionCode, ...] = ()
@@ -82,19 +82,16 @@ class RegionTree:
             return desa
         if code_level(code) is Level.DESA:
             return (code,) if code in self.names else _NO_CHILDREN
-        lo = bisect_left(desa, code + ".")
-        hi = bisect_right(desa, code + "/")  # "/" sorts right after "."
-        return desa[lo:hi]
+        low, high = code_range(code)
+        assert high is not None  # only the nation is unbounded
+        return desa[bisect_left(desa, low) : bisect_left(desa, high)]
 
     def subtree(self, code: RegionCode) -> RegionTree:
         """The tree cut to `code`, its ancestors and everything below it (a synth or recap scope)."""
-        keep = [c for c in self.names if c != NASIONAL and _within(c, code)]
+        keep = [c for c in self.names if c != NASIONAL and contains(code, c)]
         up = parent(code)
         while up is not None and up != NASIONAL:
             keep.append(up)
             up = parent(up)
         return RegionTree.from_rows((c, self.names[c]) for c in keep)
 
-
-def _within(code: RegionCode, scope: RegionCode) -> bool:
-    return scope == NASIONAL or code == scope or code.startswith(scope + ".")

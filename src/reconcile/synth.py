@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from reconcile.consistent import derive, voter_lists
 from reconcile.contest import Contest
-from reconcile.ids import NASIONAL, Level, RegionCode, level, undotted
+from reconcile.ids import Level, RegionCode, at_level, contains, key_length, level, undotted
 from reconcile.inject import ALL_KINDS, ErrorKind, Injected, inject
 from reconcile.regions import RegionTree
 from reconcile.table import Int64s, SheetTable, all_pages
@@ -63,16 +63,15 @@ class Election:
 
 def _kabkota_in(tree: RegionTree, scope: RegionCode) -> tuple[RegionCode, ...]:
     if level(scope) >= Level.KABKOTA:
-        return (RegionCode(scope[:5]),)
-    kabs = tree.at_level(Level.KABKOTA)
-    return kabs if scope == NASIONAL else tuple(k for k in kabs if k.startswith(scope + "."))
+        return (at_level(scope, Level.KABKOTA),)
+    return tuple(k for k in tree.at_level(Level.KABKOTA) if contains(scope, k))
 
 
 def _within(tps: Int64s, scope: RegionCode) -> npt.NDArray[np.bool_]:
     if level(scope) <= Level.KABKOTA:
         return np.ones(len(tps), np.bool_)
     digits = undotted(scope)
-    shift = 10 ** (13 - len(digits))
+    shift = 10 ** (key_length(Level.TPS) - len(digits))
     result: npt.NDArray[np.bool_] = tps // shift == int(digits)
     return result
 

@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from ocr.paths import shared_data_dir
-from reconcile.ids import InvalidCode, Level, RegionCode, ancestors, level, parent, region_code
-from tally.db.bulk import insert_rows
+from reconcile.ids import InvalidCode, Level, RegionCode, at_level, contains, level, parent, region_code
+from tally.db.bulk import insert_rows, table_of
 from tally.db.regions import RegionRow
 from tally.settings import Settings
 
@@ -59,7 +59,7 @@ def read_regions(directory: Path) -> tuple[Region, ...]:
             if not _CODE.match(code):
                 raise InvalidCode(f"kode wilayah tidak dikenal di wilayah.csv: {code!r}")
             up = parent(RegionCode(code)) or None  # a provinsi's parent is the nation: not stored
-            out.append(Region(RegionCode(code), row["nama"].strip(), Level(code.count(".") + 1), up))
+            out.append(Region(RegionCode(code), row["nama"].strip(), level(RegionCode(code)), up))
     out.sort(key=lambda r: (r.level, r.code))
     return tuple(out)
 
@@ -72,9 +72,7 @@ def read_population(directory: Path) -> dict[RegionCode, int]:
 
 def kabkota_of(code: RegionCode) -> RegionCode:
     """The kab/kota a kecamatan or desa (or the kab/kota itself) belongs to."""
-    if level(code) is Level.KABKOTA:
-        return code
-    return next(a for a in ancestors(code) if level(a) is Level.KABKOTA)
+    return at_level(code, Level.KABKOTA)
 
 
 def within(regions: Iterable[Region], scope: RegionCode) -> list[Region]:
@@ -83,13 +81,12 @@ def within(regions: Iterable[Region], scope: RegionCode) -> list[Region]:
 
 
 def _related(code: RegionCode, scope: RegionCode) -> bool:
-    return code == scope or code.startswith(scope + ".") or scope.startswith(code + ".") or scope == ""
+    return contains(scope, code) or contains(code, scope)
 
 
 def load_regions(conn: Connection, regions: Iterable[Region]) -> LoadResult:
     """Insert the regions the table lacks and rename those whose name changed; safe to rerun."""
-    table = RegionRow.__table__
-    assert isinstance(table, Table)
+    table = table_of(RegionRow)
     known: dict[str, str] = dict(conn.execute(select(RegionRow.code, RegionRow.name)).all())
     fresh: list[tuple[object, ...]] = []
     renamed: list[dict[str, object]] = []

@@ -9,7 +9,8 @@ import typer
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from tally.audit import Action, Actor, append
+from tally.audit import Action, Actor, HeadSigner, append
+from tally.audit.signing import KEY_FILE
 from tally.cli.audit import register
 from tally.db.base import session_factory
 
@@ -21,7 +22,10 @@ def _cli() -> typer.Typer:
 
 
 def _env(db_url: str, tmp_path: Path) -> dict[str, str]:
-    return {"TALLY_DATABASE_URL": db_url, "TALLY_DATA_DIR": str(tmp_path / "var")}
+    """The operator's environment: the key in DATA_DIR, its public half pinned (TALLY_AUDIT_PUBLIC_KEY)."""
+    data = tmp_path / "var"
+    pinned = HeadSigner.from_file(data / KEY_FILE).public_hex
+    return {"TALLY_DATABASE_URL": db_url, "TALLY_DATA_DIR": str(data), "TALLY_AUDIT_PUBLIC_KEY": pinned}
 
 
 def _append(engine: Engine, n: int) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from authz.world import DESA_A, OUT_DESA, OUT_TPS, PASSWORD, TPS_A, World
+from authz.world import DESA_A, DESA_C, OUT_DESA, OUT_TPS, PASSWORD, TPS_A, TPS_C, World
 from intake.conftest import jpeg, sha
 
 
@@ -23,6 +23,9 @@ class Access(Enum):
     TPS_READ = "any officer whose scope covers the TPS"
     TPS_UPLOAD = "KPPS of that TPS, or PPS of its kelurahan"
     REGION_STAFF = "PPS/PPK/KPU whose region covers the target region"
+    CODE_ISSUER = "the KPU kab/kota (the default code issuer) whose region covers the kelurahan"
+    DEVICE_ADMIN = "the code issuer or a KPU whose region covers the TPS"
+    STAFF_ADMIN = "a KPU whose region covers the staff account's region"
     KPPS_PAGE = "KPPS only; acts on their own TPS (no target in the URL)"
     REVIEWER = "PPS and PPK only, no target in the URL"
     REVIEWER_TPS = "PPS and PPK whose scope covers the TPS"
@@ -73,10 +76,9 @@ ROUTES: dict[tuple[str, str], tuple[Access, Build]] = {
     ("GET", "/openapi.json"): (Access.PUBLIC, get("/openapi.json")),
     ("GET", "/docs"): (Access.PUBLIC, get("/docs")),
     ("GET", "/docs/oauth2-redirect"): (Access.PUBLIC, get("/docs/oauth2-redirect")),
-    ("GET", "/redoc"): (Access.PUBLIC, get("/redoc")),
     ("POST", "/api/v1/auth/activate"): (
         Access.ENTRY,
-        lambda w, r, i: Call("POST", "/api/v1/auth/activate", {"json": {"code": w.new_code(TPS_A)}}),
+        lambda w, r, i: Call("POST", "/api/v1/auth/activate", {"json": {"code": w.new_code(TPS_C)}}),
     ),
     ("POST", "/api/v1/auth/login"): (
         Access.ENTRY,
@@ -89,9 +91,19 @@ ROUTES: dict[tuple[str, str], tuple[Access, Build]] = {
         lambda w, r, i: Call("POST", "/api/v1/auth/logout", {"token": "fresh"}),
     ),
     ("GET", "/api/v1/me"): (Access.ANY_OFFICER, get("/api/v1/me")),
+    # Issuing codes revokes the TPS's devices: aimed at TPS_C's kelurahan (inside the KPU's kab/kota, nobody's
+    # home), so the KPPS of TPS_A keeps its token for the routes after this one.
     ("POST", "/api/v1/regions/{region}/activation-codes"): (
-        Access.REGION_STAFF,
-        lambda w, r, i: Call("POST", f"/api/v1/regions/{_desa(r, i)}/activation-codes", {}),
+        Access.CODE_ISSUER,
+        lambda w, r, i: Call("POST", f"/api/v1/regions/{DESA_C if i else OUT_DESA[r]}/activation-codes", {}),
+    ),
+    ("POST", "/api/v1/tps/{tps_id}/devices/revoke"): (
+        Access.DEVICE_ADMIN,
+        lambda w, r, i: Call("POST", f"/api/v1/tps/{TPS_C if i else OUT_TPS[r]}/devices/revoke", {}),
+    ),
+    ("POST", "/api/v1/staff/{username}/disable"): (
+        Access.STAFF_ADMIN,
+        lambda w, r, i: Call("POST", f"/api/v1/staff/{'pps.b' if i else 'pps.d'}/disable", {}),
     ),
     ("PUT", "/api/v1/tps/{tps_id}/pages/{page}/photos/{sha256}"): (Access.TPS_UPLOAD, _upload),
     ("GET", "/api/v1/photos/{sha256}"): (
@@ -123,7 +135,7 @@ ROUTES: dict[tuple[str, str], tuple[Access, Build]] = {
     ),
     ("POST", "/petugas/aktivasi"): (
         Access.ENTRY,
-        lambda w, r, i: Call("POST", "/petugas/aktivasi", {"data": {"kode": w.new_code(TPS_A)}}, True),
+        lambda w, r, i: Call("POST", "/petugas/aktivasi", {"data": {"kode": w.new_code(TPS_C)}}, True),
     ),
     ("POST", "/petugas/keluar"): (
         Access.ANY_OFFICER,
@@ -189,10 +201,12 @@ ROUTES: dict[tuple[str, str], tuple[Access, Build]] = {
     ("GET", "/outlier"): (Access.PUBLIC, get("/outlier")),
     ("GET", "/audit"): (Access.PUBLIC, get("/audit")),
     ("GET", "/audit/kepala.json"): (Access.PUBLIC, get("/audit/kepala.json")),
+    ("GET", "/api/v1/audit/heads"): (Access.PUBLIC, get("/api/v1/audit/heads")),
     ("GET", "/fragmen/kepala"): (Access.PUBLIC, get("/fragmen/kepala")),
     ("GET", "/ekspor/tps/{tps}.{fmt}"): (Access.PUBLIC, get(f"/ekspor/tps/{TPS_A}.csv")),
     ("GET", "/ekspor/{code}.{fmt}"): (Access.PUBLIC, get(f"/ekspor/{DESA_A}.json")),
     ("GET", "/static/{name}"): (Access.PUBLIC, get("/static/petugas.css")),
+    ("GET", "/static/vendor/{name}"): (Access.PUBLIC, get("/static/vendor/swagger-ui-5.35.0.css")),
 }
 
 
@@ -210,6 +224,8 @@ def allowed(access: Access, role: str, inside: bool) -> bool:
             return role in ("kpps", "pps") and inside
         case Access.REGION_STAFF:
             return role in ("pps", "ppk", "kpu") and inside
+        case Access.CODE_ISSUER | Access.DEVICE_ADMIN | Access.STAFF_ADMIN:
+            return role == "kpu" and inside
         case Access.KPPS_PAGE:
             return role == "kpps"
         case Access.REVIEWER:
@@ -229,4 +245,7 @@ def scoped(access: Access) -> bool:
         Access.TPS_UPLOAD,
         Access.REGION_STAFF,
         Access.REVIEWER_TPS,
+        Access.CODE_ISSUER,
+        Access.DEVICE_ADMIN,
+        Access.STAFF_ADMIN,
     )

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from authz.matrix import ROUTES, Access, Call, allowed, scoped
 from authz.world import ROLES, World, world
-from tally.api import create_app
+from tally.bootstrap import create_app
 from tally.settings import Settings
 
 

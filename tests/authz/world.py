@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -17,9 +17,11 @@ from fastapi import FastAPI
 from intake.conftest import Client, jpeg, sha
 from reconcile.contest import builtin_contest
 from reconcile.ids import parent
-from tally.api import create_app
+from tally.auth.codes import grant
 from tally.auth.scope import Role
-from tally.auth.service import _HASHER, _grant, activate, issue_codes
+from tally.auth.secrets import new_token
+from tally.auth.service import _HASHER, issue_codes
+from tally.bootstrap import create_app
 from tally.db.intake import StaffRow
 from tally.db.regions import RegionRow, TpsRow
 from tally.election.store import save_contest
@@ -35,6 +37,9 @@ TPS_C, TPS_D = "3173051001001", "3174011001001"
 ALL_TPS = (TPS_A, TPS_A2, TPS_B, TPS_C, TPS_D)
 
 ROLES = ("anon", "kpps", "pps", "ppk", "kpu")
+# Staff accounts (username, role, region): one per role at HOME, and two the KPU may or may not disable.
+STAFF = [("pps", "pps", DESA_A), ("ppk", "ppk", KEC), ("kpu", "kpu", KAB), ("pps.b", "pps", DESA_B),
+         ("pps.d", "pps", DESA_D)]  # fmt: skip
 # Where each officer sits; "in scope" targets are TPS_A / DESA_A for every role.
 HOME = {"kpps": TPS_A, "pps": DESA_A, "ppk": KEC, "kpu": KAB}
 # The nearest TPS and kelurahan outside each role's scope (a sibling, not a far-away province).
@@ -84,17 +89,21 @@ class World:
         token = token or self.tokens.get(role)
         return {"tally_sesi": token} if token else {}
 
-    def new_code(self, tps: str) -> str:
+    def new_code(self, tps: str, by: str = "test") -> str:
+        """A fresh code for `tps` alone (a reissue: the TPS's earlier codes and devices are revoked)."""
         with self.sessions() as s, s.begin():
-            return next(c.code for c in issue_codes(s, parent(tps), "test") if c.tps_id == tps)  # type: ignore[arg-type]
+            return issue_codes(s, parent(tps), by, only_tps=tps)[0].code  # type: ignore[arg-type]
 
     def fresh_token(self, role: str, tps: str = TPS_A) -> str:
-        """A new token for `role` (KPPS: bound to `tps`), for requests that revoke the one they carry."""
+        """A new token for `role` (KPPS: bound to `tps`), for requests that revoke the one they carry;
+        minted like an activation or a login would, without revoking the others or paying Argon2."""
+        token = new_token()
+        later = datetime.now(UTC) + timedelta(hours=6)
         with self.sessions() as s, s.begin():
             if role == "kpps":
-                token, _ = activate(s, self.new_code(tps))
-            else:  # minted like a login would, without paying Argon2 (~0.5 s on a busy 2-core box) each time
-                token, _ = _grant(s, Role(role), HOME[role], role)
+                grant(s, Role.KPPS, tps, f"kpps:{tps}", later, token=token)
+            else:
+                grant(s, Role(role), HOME[role], role, later, token=token)
         return token
 
     def put_photo(self, tps: str, data: bytes, token: str, page: int = 1, **kw: Any) -> Any:
@@ -106,9 +115,9 @@ class World:
 def _populate(world: World) -> None:
     seed(world.app)
     with world.sessions() as s, s.begin():
-        for role in ("pps", "ppk", "kpu"):
-            s.add(StaffRow(username=role, password_hash=_password_hash(), role=role, region=HOME[role],
-                           created_at=datetime.now(UTC)))  # fmt: skip
+        for name, role, region in STAFF:
+            s.add(StaffRow(username=name, password_hash=_password_hash(), role=role, region=region,
+                           created_at=datetime.now(UTC), failed_logins=0))  # fmt: skip
     for role in ("pps", "ppk", "kpu"):
         world.tokens[role] = world.fresh_token(role)
     world.tokens["kpps"] = world.fresh_token("kpps")

@@ -41,6 +41,17 @@ def with_size(width: int, height: int, data: bytes | None = None) -> bytes:
     return data[: at + 5] + struct.pack(">HH", height, width) + data[at + 9 :]
 
 
+def second_frame(width: int, height: int) -> bytes:
+    """A small real JPEG with a second frame header after its own, claiming `width`×`height`: a parser that
+    reads the first header sees 160×120, PIL (which keeps the last) allocates the second (issue 14, #10)."""
+    data = small()
+    at = _sof(data)
+    (length,) = struct.unpack(">H", data[at + 2 : at + 4])
+    segment = data[at : at + 2 + length]
+    huge = segment[:5] + struct.pack(">HH", height, width) + segment[9:]
+    return data[: at + 2 + length] + huge + data[at + 2 + length :]
+
+
 def progressive_bomb() -> bytes:
     out = io.BytesIO()
     Image.new("L", (64, 64), 128).save(out, format="JPEG", progressive=True)
@@ -94,6 +105,8 @@ BAD_PHOTOS = [
     Bad("bomb_20000", lambda: with_size(20000, 20000), 422, "too_many_pixels"),
     Bad("bomb_65535_progressive", progressive_bomb, 422, "too_many_pixels"),
     Bad("bomb_wide_strip", lambda: with_size(65535, 800), 422, "too_many_pixels"),
+    Bad("second_frame_60000", lambda: second_frame(60000, 60000), 422, CORRUPT),
+    Bad("second_frame_9000", lambda: second_frame(9000, 9000), 422, CORRUPT),
     Bad("png", _png, 422, "not_jpeg"),
     Bad("gif", _gif, 422, "not_jpeg"),
     Bad("pdf", lambda: b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF", 422, "not_jpeg"),

@@ -11,7 +11,7 @@ from anyio.from_thread import start_blocking_portal
 from badinput.corpus import small
 from badinput.footprint import is_bahasa
 from intake.conftest import Client, sha
-from tally.api import create_app
+from tally.bootstrap import create_app
 from tally.settings import Settings
 
 NOWHERE = "postgresql+psycopg://postgres@127.0.0.1:1/tally"  # nothing listens on port 1

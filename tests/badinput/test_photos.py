@@ -5,14 +5,17 @@ or — for EXIF oddities on a sound photo — accepted with the orientation take
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from authz.world import TPS_A, World, world
-from badinput.corpus import BAD_PHOTOS, EXIF_TRICKS, small
+from badinput.corpus import BAD_PHOTOS, EXIF_TRICKS, second_frame, small
 from badinput.footprint import footprint, is_bahasa
 from intake.conftest import sha
 from tally.db.intake import PhotoRow
+from tally.db.review import PracticeAttemptRow
 from tally.settings import Settings
 
 LIMIT = 256 * 1024  # a small upload limit keeps the huge-body cases fast; the logic is the same
@@ -91,3 +94,24 @@ def test_exif_tricks_never_break_the_server_and_an_accepted_photo_is_upright(w: 
         with w.sessions() as s:
             row = s.get(PhotoRow, sha(data))
             assert row is not None and 1 <= row.orientation <= 8, name
+
+
+def test_latihan_runs_the_same_photo_check_and_keeps_nothing_of_a_refused_photo(w: World) -> None:
+    """Practice uploads skipped the checks: a bomb answered 500 and its file stayed without a row."""
+    cookie = {"Cookie": f"tally_sesi={w.tokens['pps']}"}
+    practice = Path(w.settings.data_dir) / "latihan"
+    for case in [c for c in BAD_PHOTOS if c.code in ("too_many_pixels", "corrupt_photo")]:
+        files = {"foto": ("latihan.jpg", case.make(), "image/jpeg")}
+        r = w.client.post("/petugas/latihan", files=files, headers=cookie)
+        assert r.status_code == 422, (case.name, r.status_code, r.text[:200])
+        kept = [p for p in practice.rglob("*") if p.is_file()] if practice.exists() else []
+        assert kept == [], (case.name, kept)
+    with w.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(PracticeAttemptRow)) == 0
+
+
+def test_a_second_frame_header_never_reaches_the_public_salinan(w: World) -> None:
+    for width in (60000, 9000):
+        r = w.put_photo(TPS_A, second_frame(width, width), w.tokens["kpps"], page=3)
+        assert r.status_code == 422 and r.json()["code"] == "corrupt_photo", r.text
+    assert w.client.get(f"/salinan/{TPS_A}.pdf").status_code == 200

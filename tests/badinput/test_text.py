@@ -8,13 +8,16 @@ import json
 from collections.abc import Iterator
 from urllib.parse import quote
 
+import httpx
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import select
 
-from authz.world import TPS_A, World, world
+from authz.world import PASSWORD, TPS_A, World, world
 from badinput.corpus import INJECTIONS, UNICODE
 from badinput.footprint import footprint, is_bahasa
 from ocr.reading import FieldReading, Reading
+from tally.db.audit import AuditEntry
 from tally.db.intake import PhotoRow
 from tally.settings import Settings
 from tally.worker.apply import apply_reading
@@ -35,9 +38,18 @@ MALFORMED_JSON = [
 ]
 
 
+# Hundreds of refused logins and activations from one address: the guessing limits (tests/authz/
+# test_guessing.py) would answer them 429 before the text is even looked at, so they are opened wide here.
+WIDE_OPEN = {
+    "client_failures_burst": 100_000,
+    "code_prefix_failures_burst": 100_000,
+    "login_lock_after": 100_000,
+}
+
+
 @pytest.fixture
 def w(settings: Settings) -> Iterator[World]:
-    with world(settings) as it:
+    with world(settings, **WIDE_OPEN) as it:
         yield it
 
 
@@ -194,3 +206,69 @@ def test_a_nul_in_a_page_address_is_a_404_not_a_server_error(w: World) -> None:
         w.client.get("/petugas/kpps", headers={"Cookie": "tally_sesi=a\x00b"}),
     ]
     assert [r.headers.get("location") for r in forms] == ["/petugas/masuk"] * 3
+
+
+ODD_NUMBERS = ["²", "٣", "１２", "1" * 19, "12345678", "-1", "1e3", "0x10", "", " "]
+
+
+def test_only_ascii_digits_are_numbers_and_anything_else_is_a_clear_422(w: World) -> None:
+    """`angka="²"` and 19-digit numbers answered 5xx; `٣` and `１２` were taken as 3 and 12."""
+    field = _read_tps_a_with_a_doubt(w)
+    kpps = {"Cookie": f"tally_sesi={w.tokens['kpps']}"}
+    pps = {"Cookie": f"tally_sesi={w.tokens['pps']}"}
+    before = footprint(w)
+    wrong = []
+    for text in ODD_NUMBERS:
+        for url, data, headers in (
+            ("/petugas/kpps/usul", {"kolom": field, "angka": text}, kpps),
+            (f"/petugas/pps/tps/{TPS_A}/periksa", {"kolom": field, "angka": text}, pps),
+        ):
+            r = w.client.post(url, data=data, headers=headers)
+            soup = BeautifulSoup(r.text, "html.parser")
+            if r.status_code != 422 or not is_bahasa(soup.get_text(" ")):
+                wrong.append(f"{url} {text!r}: {r.status_code} {r.text[:120]!r}")
+    assert not wrong, "\n".join(wrong)
+    assert footprint(w) == before
+
+
+def test_a_nul_in_a_correction_reason_is_a_clear_422_on_both_engines(w: World) -> None:
+    field = _read_tps_a_with_a_doubt(w)
+    before = footprint(w)
+    kpps = {"Cookie": f"tally_sesi={w.tokens['kpps']}"}
+    r = w.client.post(
+        "/petugas/kpps/usul", data={"kolom": field, "angka": "8", "alasan": "a\x00b"}, headers=kpps
+    )
+    assert r.status_code == 422 and "alasan" in r.text.lower(), r.text[:300]
+    assert footprint(w) == before
+
+
+def test_a_cr_lf_in_an_export_address_never_reaches_a_header(w: World) -> None:
+    """The raw path went into Content-Disposition: a real server (h11) refuses a header with CR LF, a 500."""
+    for url in ("/ekspor/31%0D%0A.csv", "/ekspor/%0D%0ASet-Cookie:%20a=b.csv", "/ekspor/tps/%0D%0A.csv"):
+        r = w.client.get(url)
+        assert r.status_code < 500, (url, r.status_code)
+        broken = {k: v for k, v in r.headers.items() if "\r" in v or "\n" in v}
+        assert not broken and "set-cookie" not in r.headers, (url, broken)
+
+
+def _login_origin(w: World, http: httpx.AsyncClient, **headers: str) -> str:
+    body = {"username": "ppk", "password": PASSWORD}
+    r = w.client.portal.call(lambda: http.post("/api/v1/auth/login", json=body, headers=headers))
+    assert r.status_code == 201, r.text
+    with w.sessions() as s:
+        stmt = select(AuditEntry).where(AuditEntry.action == "login").order_by(AuditEntry.seq.desc())
+        entry = s.scalars(stmt).first()
+    assert entry is not None
+    return entry.origin
+
+
+def test_x_forwarded_for_is_believed_only_from_a_configured_proxy(settings: Settings) -> None:
+    """The audit origin (and the per-client limits) took X-Forwarded-For from anyone."""
+    forged = {"X-Forwarded-For": "203.0.113.50"}
+    with world(settings, trusted_proxies=["10.9.9.9"]) as w:
+        direct = w.client.http  # connects from 127.0.0.1: not the proxy
+        assert _login_origin(w, direct, **forged) == "127.0.0.1"
+        transport = httpx.ASGITransport(app=w.app, client=("10.9.9.9", 4321))
+        proxy = httpx.AsyncClient(transport=transport, base_url="http://tally.test")
+        assert _login_origin(w, proxy, **forged) == "203.0.113.50"
+        w.client.portal.call(proxy.aclose)

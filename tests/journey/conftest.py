@@ -21,7 +21,7 @@ from officers import Sample, sample_tps  # noqa: E402
 
 from reconcile.contest import builtin_contest  # noqa: E402
 from reconcile.ids import NASIONAL, TpsId, ancestors, parent  # noqa: E402
-from tally.api import create_app  # noqa: E402
+from tally.bootstrap import create_app  # noqa: E402
 from tally.db.regions import RegionRow  # noqa: E402
 from tally.election.store import Tps, save_contest, save_tps  # noqa: E402
 from tally.settings import Settings  # noqa: E402

@@ -43,7 +43,7 @@ def test_the_frame_is_found_where_it_is_printed() -> None:
 
 def test_no_frame_no_reading() -> None:
     page = np.full((round(P2.size_mm[1] * P), round(P2.size_mm[0] * P)), 235, np.uint8)
-    assert read_subtotals(page, TALLY, _NoModel(), P, 235.0, None) is None
+    assert read_subtotals(page, TALLY, _NoModel(), P) is None
 
 
 def test_strokes_are_counted_and_blurred_ones_are_not() -> None:

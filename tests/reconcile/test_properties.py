@@ -20,7 +20,6 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from reconcile_strategies import consistent_sheets, region_trees
 
 from reconcile.contest import Contest, Relation, builtin_contest
 from reconcile.flags import Severity
@@ -32,6 +31,7 @@ from reconcile.report import reconcile
 from reconcile.rollup import RegionIndex, Rollup
 from reconcile.rules import check_sheet
 from reconcile.sheet import TallySheet
+from reconcile.strategies import consistent_sheets, region_trees
 from reconcile.table import SheetTable
 
 PPWP = builtin_contest("ppwp-2024")

@@ -16,12 +16,13 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 
+from intake.conftest import with_form_token
 from ocr.reading import Candidate, DigitReading, FieldReading, Reading
 from reconcile.contest import builtin_contest
 from reconcile.ids import NASIONAL, TpsId, parent
-from tally.api import create_app
 from tally.auth.scope import Role
 from tally.auth.service import activate, create_staff, issue_codes
+from tally.bootstrap import create_app
 from tally.db.regions import RegionRow
 from tally.election.store import Tps, save_contest, save_tps
 from tally.settings import Settings
@@ -51,10 +52,11 @@ class Browser:
     """One officer's browser: blocking calls into the ASGI app, cookies kept between requests."""
 
     def __init__(self, app: FastAPI, portal: BlockingPortal) -> None:
-        self.portal = portal
+        self.app, self.portal = app, portal
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://tally.test")
 
     def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
+        kw["headers"] = with_form_token(self.app, method, url, kw.get("headers"), self.http.cookies)
         return self.portal.call(lambda: self.http.request(method, url, **kw))
 
     def get(self, url: str, **kw: Any) -> httpx.Response:

@@ -21,4 +21,6 @@ def election(session: Session) -> Contest:
 
 @pytest.fixture
 def client(election: Contest, settings: Settings, engine: Engine) -> Iterator[AsgiClient]:
-    yield AsgiClient(web_app(settings, engine))
+    app = web_app(settings, engine)
+    yield AsgiClient(app)
+    app.state.services.engine.dispose()

@@ -20,13 +20,14 @@ from reconcile.contest import Contest, builtin_contest
 from reconcile.ids import NASIONAL, TpsId
 from reconcile.sheet import Source, TallySheet
 from tally.audit import Action, Actor, HeadSigner, append, sign_head
+from tally.bootstrap import create_app
 from tally.db.flags import FlagRow
 from tally.db.recaps import KeyedRecapRow
 from tally.db.regions import RegionRow
 from tally.election.results import write_results
 from tally.election.store import Tps, save_contest, save_sheets, save_tps
 from tally.settings import Settings
-from tally.web import build_web_router
+from tally.web.pages import PageCache
 
 REGIONS = [
     ("31", "DKI JAKARTA", 1, None),
@@ -110,9 +111,7 @@ def load_election(session: Session) -> Contest:
 
 
 def web_app(settings: Settings, engine: Engine) -> FastAPI:
-    """The pages on their own: TODO switch to tally.api.create_app(settings) once it includes the router."""
-    from tally.db.base import session_factory
-
-    app = FastAPI()
-    app.include_router(build_web_router(settings, session_factory(engine), cache_seconds=0))
+    """The whole app on the election's database (no OCR threads), the public page cache off."""
+    app = create_app(settings.model_copy(update={"ocr_reader": "none"}), workers=0)
+    app.state.web.page_cache = PageCache(0)
     return app

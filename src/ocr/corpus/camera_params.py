@@ -126,7 +126,7 @@ def sample(severity: str, page_shape: tuple[int, int], boxes: Mapping[str, np.nd
         q.insert(0, int(d.u(80, 92, 0)))
     p["jpeg_qualities"] = q
     if reason:
-        _break(d, p, reason, mm)
+        _break(d, p, reason)
     p["texture_seed"] = int(d.rng.integers(2**62))
     p["noise_seed"] = int(d.rng.integers(2**62))
     return p
@@ -249,7 +249,7 @@ def _table(d: Draw, p: dict[str, Any]) -> None:
              page_shadow_dx_mm=d.u(-3, 3, 2), page_shadow_dy_mm=d.u(-3, 3, 2))
 
 
-def _break(d: Draw, p: dict[str, Any], reason: str, mm: float) -> None:
+def _break(d: Draw, p: dict[str, Any], reason: str) -> None:
     """Makes an `unusable` photo unusable in one named way (the others stay moderate)."""
     if reason == "blurry":
         ppm = p["box_height_px"] / 11.5  # photo px per mm, from the digit boxes (11.5 mm tall)

@@ -48,7 +48,7 @@ def fill_page(
         return out
     odd = _odd_field(spec, sheet, kind, rng)
     slips = [s for s in SLIPS if rng.random() < slip_rate]
-    outside = _pick_box(spec, sheet, rng) if "digit_outside_box" in slips else None
+    outside = _pick_box(spec, rng) if "digit_outside_box" in slips else None
     for n in spec.numbers:
         value = sheet[n.field]
         if n.field == odd:
@@ -99,7 +99,7 @@ def _write_kind(f: Filler, n: Any, value: int, kind: str, out: Filled) -> None:
         out.tally[n.field] = f.tally(n, value)
 
 
-def _pick_box(spec: PageSpec, sheet: dict[str, int], rng: np.random.Generator) -> str | None:
+def _pick_box(spec: PageSpec, rng: np.random.Generator) -> str | None:
     keys = [f"{n.field}/2" for n in spec.numbers]
     return str(rng.choice(keys)) if keys else None
 

@@ -1,5 +1,2 @@
-"""The intake HTTP API: `create_app(settings)`."""
-
-from tally.api.app import create_app
-
-__all__ = ["create_app"]
+"""The intake HTTP API: its routes, typed dependencies and the one error mapping. The app that mounts it
+beside the web pages is built by `tally.bootstrap.create_app`."""

@@ -19,6 +19,8 @@ from reconcile.contest import Contest
 from reconcile.ids import TpsId
 from tally.api.idempotency import Idempotency
 from tally.api.metrics import Metrics
+from tally.auth.guard import EntryGuard
+from tally.auth.policy import Policy
 from tally.auth.ratelimit import TokenBucket
 from tally.auth.scope import Principal
 from tally.auth.secrets import digest
@@ -43,6 +45,8 @@ class Services:
     metrics: Metrics
     idempotency: Idempotency
     contest: Contest
+    guard: EntryGuard  # failed entries per client and code prefix, Argon2 slots (tally.auth.guard)
+    policy: Policy  # officer rules from the settings (tally.auth.policy)
     _principals: dict[str, tuple[Principal, float]] = field(default_factory=dict)
     _tps: dict[str, float] = field(default_factory=dict)
     # SQLite: one writer at a time in this process (tally.photos.intake.file_photo); None on PostgreSQL.

@@ -6,13 +6,20 @@ at scrape time, so they are right whichever process (or machine) ran the workers
 With several API processes on one port (`tally serve --api-workers N`) a scrape reaches one of them at random:
 `tally serve` then sets `PROMETHEUS_MULTIPROC_DIR` before any process imports prometheus_client, each
 process writes its counters to a file there, and a scrape sums them all.
+
+`/metrics` is not public (queue depth and upload counts are an operator's view, and a scrape costs database
+queries): it answers a scrape carrying `Authorization: Bearer <TALLY_METRICS_TOKEN>`, or, with no token
+configured, a client on loopback that did not come through a proxy (no forwarding header). Anyone else: 403.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import os
 from collections.abc import Iterator
 
+from fastapi import Request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -20,7 +27,35 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tally.db.intake import ReadingRow
+from tally.errors import Forbidden
 from tally.queue.base import Queue
+
+FORWARDED = ("forwarded", "x-forwarded-for", "x-real-ip")
+PRIVATE = Forbidden(
+    "metrics_private",
+    "Metrik hanya untuk pemantauan: minta dari mesin ini sendiri, atau dengan token metrik dari operator.",
+)
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def may_scrape(request: Request, token: str) -> bool:
+    if token:
+        sent = request.headers.get("authorization", "")
+        return hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())
+    host = request.client.host if request.client is not None else ""
+    return _loopback(host) and not any(h in request.headers for h in FORWARDED)
+
+
+def require_scraper(request: Request) -> None:
+    """The `/metrics` route's dependency: Forbidden unless `may_scrape` (read from the app's settings)."""
+    if not may_scrape(request, request.app.state.services.settings.metrics_token):
+        raise PRIVATE
 
 
 class _FromDatabase(Collector):

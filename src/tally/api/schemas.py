@@ -49,6 +49,16 @@ class ActivationCodesOut(BaseModel):
     count: int
 
 
+class DevicesRevokedOut(BaseModel):
+    tps_id: str = Field(examples=["3173041007005"])
+    devices_revoked: int
+
+
+class StaffDisabledOut(BaseModel):
+    username: str = Field(examples=["pps.3173041007"])
+    sessions_revoked: int
+
+
 class PhotoPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -24,6 +24,9 @@ class Action:
     CORRECTION = "correction"  # a PPS corrects a field
     APPROVAL = "approval"  # a correction or a reading is approved
     RECAP = "recap"  # an official keys in a level's recap (D.Hasil)
+    RECONCILE = "reconcile"  # `tally reconcile` set a TPS's result (one entry per TPS it changed)
+    SUPERSEDE = "supersede"  # sheets replaced in bulk (`tally election synth` rerun): the results they took
+    BASELINE = "baseline"  # a result stored before revision 0006, entered into the chain by the migration
 
 
 def canonical_json(value: Any) -> str:

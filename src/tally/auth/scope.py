@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from reconcile.ids import RegionCode, TpsId, undotted
+from reconcile.ids import RegionCode, TpsId, contains
 
 
 class Role(StrEnum):
@@ -27,15 +27,10 @@ class Principal:
     subject: str
     token_hash: str
 
-    @property
-    def prefix(self) -> str:
-        """The undotted prefix every TPS id inside this scope starts with."""
-        return self.scope if self.role is Role.KPPS else undotted(RegionCode(self.scope))
-
     def covers_tps(self, tps: TpsId) -> bool:
-        return tps == self.scope if self.role is Role.KPPS else tps.startswith(self.prefix)
+        return contains(RegionCode(self.scope), tps)  # a KPPS's scope is its TPS id, which holds only itself
 
     def covers_region(self, region: RegionCode) -> bool:
         if self.role is Role.KPPS:
             return False
-        return undotted(region).startswith(self.prefix)
+        return contains(RegionCode(self.scope), region)

@@ -1,25 +1,62 @@
-"""Officers: staff accounts with passwords, KPPS activation codes, and the tokens both become."""
+"""Officers: staff accounts with passwords, the tokens they and KPPS devices hold, and where each may act.
+
+Activation codes live in `tally.auth.codes` (re-exported here). Tokens expire (`Policy`): a KPPS device lasts
+the election period, a staff login some hours. Wrong passwords in a row lock the account for a while,
+doubling; a disabled account cannot log in and its sessions are revoked. Every login, disabling and device
+revocation is an audit entry naming who did it (docs/security.md).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+import math
+from datetime import UTC, datetime
 
 from pwdlib import PasswordHash
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from reconcile.ids import InvalidCode, Level, RegionCode, TpsId, level, region_code, undotted
+from reconcile.ids import InvalidCode, RegionCode, TpsId, level, region_code
+from tally.audit import Actor, append
+from tally.auth.codes import (
+    IssuedCode,
+    activate,
+    grant,
+    issue_codes,
+    require_code_issuer,
+    require_independent,
+    revoke_devices,
+    tps_in,
+)
+from tally.auth.policy import DEFAULT, Policy
 from tally.auth.scope import ROLE_DEPTHS, STAFF_ROLES, Principal, Role
-from tally.auth.secrets import digest, new_code, new_token, normalise_code
-from tally.db.intake import AccessTokenRow, ActivationCodeRow, StaffRow
+from tally.auth.secrets import digest, new_token
+from tally.db.intake import AccessTokenRow, StaffRow
 from tally.db.regions import TpsRow
-from tally.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
+from tally.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, Unprocessable
+
+__all__ = [
+    "BAD_LOGIN",
+    "IssuedCode",
+    "activate",
+    "create_staff",
+    "disable_staff",
+    "issue_codes",
+    "login",
+    "require_code_issuer",
+    "require_independent",
+    "require_region",
+    "require_staff_manager",
+    "require_tps",
+    "resolve",
+    "revoke",
+    "revoke_devices",
+    "tps_in",
+]
 
 _HASHER = PasswordHash.recommended()
 _DUMMY = _HASHER.hash("tally-dummy-password")  # verified against when the user is unknown: same timing
-CODE_TTL = timedelta(days=30)
 BAD_LOGIN = Unauthorized("bad_login", "Nama pengguna atau kata sandi salah.")
+LOGIN, DISABLED = "login", "staff_disabled"  # audit actions
 
 
 def now() -> datetime:
@@ -28,13 +65,6 @@ def now() -> datetime:
 
 def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite hands back naive datetimes
-
-
-@dataclass(frozen=True, slots=True)
-class IssuedCode:
-    tps_id: str
-    code: str
-    expires_at: datetime
 
 
 def create_staff(session: Session, username: str, password: str, role: Role, region: str) -> None:
@@ -57,83 +87,71 @@ def create_staff(session: Session, username: str, password: str, role: Role, reg
             role=role.value,
             region=code,
             created_at=now(),
+            failed_logins=0,
         )
     )
 
 
-def login(session: Session, username: str, password: str) -> tuple[str, Principal]:
+def locked(until: datetime) -> TooManyRequests:
+    wait = max(1, math.ceil((until - now()).total_seconds()))
+    minutes = max(1, math.ceil(wait / 60))
+    return TooManyRequests(
+        "login_locked",
+        f"Terlalu banyak kata sandi salah untuk akun ini. Akun dikunci sementara; coba lagi dalam {minutes} "
+        "menit, atau hubungi KPU kabupaten/kota bila Anda lupa kata sandi.",
+        retry_after=wait,
+    )
+
+
+def login(
+    session: Session, username: str, password: str, *, policy: Policy = DEFAULT, origin: str = ""
+) -> tuple[str, Principal]:
+    """Username and password → a staff token for `policy.staff_ttl`. A locked account is refused before
+    any password is checked (so a locked account costs no Argon2); a wrong one counts towards the lock."""
     row = session.get(StaffRow, username) if "\x00" not in username else None  # PostgreSQL refuses NUL
     if row is None:
         _HASHER.verify(password, _DUMMY)
         raise BAD_LOGIN
+    if row.locked_until is not None and _aware(row.locked_until) > now():
+        raise locked(_aware(row.locked_until))
     if not _HASHER.verify(password, row.password_hash):
+        until = _count_failure(session, username, policy)
+        if until is not None:
+            raise locked(until)
         raise BAD_LOGIN
-    return _grant(session, Role(row.role), row.region, username)
-
-
-def _grant(session: Session, role: Role, scope: str, subject: str) -> tuple[str, Principal]:
+    if row.disabled_at is not None:
+        raise Forbidden("account_disabled", "Akun Anda dinonaktifkan. Hubungi KPU kabupaten/kota.")
+    if row.failed_logins or row.locked_until is not None:
+        row.failed_logins, row.locked_until = 0, None
+    at = now()
     token = new_token()
-    hashed = digest(token)
-    session.add(
-        AccessTokenRow(
-            token_hash=hashed,
-            role=role.value,
-            scope=scope,
-            subject=subject,
-            created_at=now(),
-            revoked_at=None,
-        )
-    )
-    return token, Principal(role, scope, subject, hashed)
+    who = grant(session, Role(row.role), row.region, username, at + policy.staff_ttl, token=token)
+    after = {"region": row.region or "nasional", "expires_at": (at + policy.staff_ttl).isoformat()}
+    append(session, Actor(username, row.role, origin), LOGIN, f"petugas:{username}", None, after, at=at)
+    return token, who
 
 
-def tps_in(session: Session, region: RegionCode) -> list[str]:
-    """Every TPS id inside a region: ids start with the region's undotted code (a key range)."""
-    prefix = undotted(region)
-    stmt = select(TpsRow.id).where(TpsRow.id.startswith(prefix, autoescape=True)).order_by(TpsRow.id)
-    return list(session.scalars(stmt))
-
-
-def issue_codes(session: Session, region: RegionCode, issued_by: str) -> list[IssuedCode]:
-    """One fresh activation code per TPS of a kelurahan/desa (or of any region, from the CLI)."""
-    tps = tps_in(session, region)
-    if not tps:
-        raise NotFound("no_tps", f"Tidak ada TPS terdaftar di wilayah {region or 'nasional'}.")
-    at, out = now(), []
-    for tps_id in tps:
-        code = new_code()
-        session.add(
-            ActivationCodeRow(
-                code_hash=digest(normalise_code(code)),
-                tps_id=tps_id,
-                issued_by=issued_by,
-                issued_at=at,
-                expires_at=at + CODE_TTL,
-            )
-        )
-        out.append(IssuedCode(tps_id, code, at + CODE_TTL))
-    return out
-
-
-def activate(session: Session, code: str) -> tuple[str, Principal]:
-    """Exchange a one-time code for a device token bound to its TPS. A used code is refused."""
-    row = session.get(ActivationCodeRow, digest(normalise_code(code)), with_for_update=True)
-    if row is None or _aware(row.expires_at) < now():
-        raise Unauthorized(
-            "bad_code",
-            "Kode aktivasi tidak dikenal atau sudah kedaluwarsa. "
-            "Minta kode baru kepada PPS kelurahan/desa Anda.",
-        )
-    if row.used_at is not None:
-        raise Conflict("code_used", "Kode aktivasi ini sudah dipakai. Minta kode baru kepada PPS Anda.")
-    token, principal = _grant(session, Role.KPPS, row.tps_id, f"kpps:{row.tps_id}")
-    row.used_at, row.token_hash = now(), principal.token_hash
-    return token, principal
+def _count_failure(session: Session, username: str, policy: Policy) -> datetime | None:
+    """One more wrong password, committed on its own (the caller's transaction rolls back with the
+    refusal). Returns the end of the lock when this failure locks the account."""
+    with Session(session.get_bind()) as own, own.begin():
+        failures = own.execute(
+            update(StaffRow)
+            .where(StaffRow.username == username)
+            .values(failed_logins=StaffRow.failed_logins + 1)
+            .returning(StaffRow.failed_logins)
+        ).scalar_one()
+        lock = policy.lock_for(int(failures))
+        if not lock:
+            return None
+        until = now() + lock
+        own.execute(update(StaffRow).where(StaffRow.username == username).values(locked_until=until))
+    return until
 
 
 def resolve(session: Session, token: str) -> Principal:
     row = session.get(AccessTokenRow, digest(token))
-    if row is None or row.revoked_at is not None:
+    if row is None or row.revoked_at is not None or row.expires_at is None or _aware(row.expires_at) <= now():
         raise Unauthorized("bad_token", "Sesi Anda tidak berlaku lagi. Masuk atau aktifkan ulang perangkat.")
     return Principal(Role(row.role), row.scope, row.subject, row.token_hash)
 
@@ -142,6 +160,35 @@ def revoke(session: Session, token_hash: str) -> None:
     session.execute(
         update(AccessTokenRow).where(AccessTokenRow.token_hash == token_hash).values(revoked_at=now())
     )
+
+
+def disable_staff(session: Session, username: str, actor: Actor) -> int:
+    """Disable a staff account and revoke its sessions. Returns how many sessions were revoked."""
+    row = session.get(StaffRow, username)
+    if row is None:
+        raise NotFound("unknown_staff", f"Pengguna {username!r} tidak ada.")
+    at = now()
+    row.disabled_at = at
+    gone = session.execute(
+        update(AccessTokenRow)
+        .where(AccessTokenRow.subject == username, AccessTokenRow.revoked_at.is_(None))
+        .values(revoked_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    count = int(gone.rowcount)  # type: ignore[attr-defined]
+    append(session, actor, DISABLED, f"petugas:{username}", None, {"sessions_revoked": count}, at=at)
+    return count
+
+
+def require_staff_manager(session: Session, who: Principal, username: str) -> None:
+    """A KPU officer may disable staff accounts inside their region (never their own)."""
+    row = session.get(StaffRow, username) if "\x00" not in username else None
+    if row is None:
+        raise NotFound("unknown_staff", f"Pengguna {username!r} tidak ada.")
+    if who.role is not Role.KPU:
+        raise Forbidden("role", "Hanya KPU yang dapat menonaktifkan akun petugas.")
+    if username == who.subject or not who.covers_region(region_code(row.region)):
+        raise Forbidden("out_of_scope", "Akun ini di luar wewenang Anda.")
 
 
 def require_tps(session: Session, who: Principal, tps: str) -> TpsId:
@@ -161,11 +208,3 @@ def require_region(who: Principal, region: str) -> RegionCode:
     if not who.covers_region(code):
         raise Forbidden("out_of_scope", "Wilayah ini di luar wewenang Anda.")
     return code
-
-
-def require_desa_staff(who: Principal, region: RegionCode) -> None:
-    """Codes for a kelurahan are issued by its PPS (or anyone above who covers it)."""
-    if who.role is Role.KPPS:
-        raise Forbidden("role", "Hanya PPS, PPK atau KPU yang dapat menerbitkan kode aktivasi.")
-    if level(region) is not Level.DESA:
-        raise Unprocessable("bad_region", "Kode aktivasi diterbitkan per kelurahan/desa.")

@@ -1,16 +1,22 @@
-"""`tally audit …`: sign the chain head, print it, and verify the whole chain against published heads."""
+"""`tally audit …`: sign the chain head, print it, and verify the whole chain against published heads.
+
+`verify` pins the operator's public key from configuration (`TALLY_AUDIT_PUBLIC_KEY`, or `--public-key` for
+an observer who got it elsewhere): never the key file beside the database, which whoever controls the
+database controls too. It replays the chain and compares the counted tables with it, and reports entries
+after the newest signed head.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from tally.audit.log import PublishedHead, latest_head, sign_head
 from tally.audit.signing import KEY_FILE, HeadSigner
-from tally.audit.verify import verify_chain
+from tally.audit.verify import CHAIN_KINDS, verify_chain
 from tally.db.base import make_engine, session_factory
 from tally.settings import Settings
 
@@ -33,6 +39,13 @@ def sign_head_cmd(
     """Tandatangani ujung rantai sekarang dan simpan sebagai kepala yang diterbitkan."""
     settings = Settings()
     signer = HeadSigner.from_file(_key_path(settings, key))
+    pinned = settings.audit_public_key.strip().lower()
+    if pinned and signer.public_hex != pinned:
+        typer.echo(
+            f"kunci penanda tangan ({signer.public_hex[:16]}…) bukan kunci operator yang dipatok "
+            f"(TALLY_AUDIT_PUBLIC_KEY {pinned[:16]}…): kepala tidak ditandatangani"
+        )
+        raise typer.Exit(2)
     engine = make_engine(settings.database_url)
     with session_factory(engine)() as session:
         head = sign_head(session, signer)
@@ -61,37 +74,63 @@ def head_cmd(out: Annotated[Path | None, typer.Option("--out")] = None) -> None:
 @audit_app.command("verify")
 def verify_cmd(
     head: Annotated[
-        list[Path] | None, typer.Option("--head", help="kepala yang diterbitkan (JSON); boleh berulang")
+        list[Path] | None,
+        typer.Option(
+            "--head",
+            help="kepala yang diterbitkan (JSON: satu kepala, atau umpan /api/v1/audit/heads); berulang",
+        ),
     ] = None,
     public_key: Annotated[
-        str | None, typer.Option("--public-key", help="kunci publik (hex) yang dipercaya")
+        str | None,
+        typer.Option("--public-key", help="kunci publik operator (hex); bawaan: TALLY_AUDIT_PUBLIC_KEY"),
     ] = None,
-    key: KeyOpt = None,
+    replay: Annotated[
+        bool,
+        typer.Option("--replay/--no-replay", help="putar ulang rantai dan bandingkan dengan tabel hitungan"),
+    ] = True,
 ) -> None:
-    """Periksa seluruh rantai; sebut entri PERTAMA yang diubah, dihapus, ditukar, atau terpotong."""
+    """Periksa seluruh rantai dan tabel hitungan; sebut entri, TPS atau wilayah PERTAMA yang tidak cocok."""
     settings = Settings()
-    trusted = public_key
-    key_path = _key_path(settings, key)
-    if trusted is None and key_path.exists():
-        trusted = HeadSigner.from_file(key_path, create=False).public_hex
-    published = [PublishedHead.from_dict(json.loads(p.read_text("utf-8"))) for p in head or []]
+    trusted = (public_key or settings.audit_public_key).strip().lower()
+    if not trusted:
+        typer.echo(
+            "kunci publik operator belum dipatok: isi TALLY_AUDIT_PUBLIC_KEY (atau --public-key) dengan "
+            "kunci yang diterbitkan operator; kunci di samping basis data tidak dipercaya"
+        )
+        raise typer.Exit(2)
+    published = [h for p in head or [] for h in read_heads(json.loads(p.read_text("utf-8")))]
     engine = make_engine(settings.database_url)
     with session_factory(engine)() as session:
-        report = verify_chain(session, extra_heads=published, trusted_key=trusted)
+        report = verify_chain(
+            session, extra_heads=published, trusted_key=trusted, replay=replay, require_signed=True
+        )
     engine.dispose()
     if report.ok:
+        checked = f"; {report.replayed} hasil TPS diputar ulang, tabel cocok" if replay else ""
         typer.echo(
             f"OK: {report.entries} entri utuh, ujung #{report.last_seq} {report.last_hash}; "
-            f"{report.heads_checked} kepala rantai cocok"
+            f"{report.heads_checked} kepala rantai cocok, ditandatangani sampai #{report.signed_through}"
+            + checked
         )
         return
     first = report.first
     assert first is not None
-    typer.echo(f"RUSAK: entri pertama yang bermasalah #{first.seq}: {first.message}")
+    if first.kind in CHAIN_KINDS:
+        typer.echo(f"RUSAK: entri pertama yang bermasalah #{first.seq}: {first.message}")
+    else:
+        typer.echo(f"RUSAK: {first.message}")
     for problem in sorted(report.problems, key=lambda p: p.seq):
         if problem is not first:
             typer.echo(f"  juga: {problem.message}")
     raise typer.Exit(1)
+
+
+def read_heads(raw: Any) -> list[PublishedHead]:
+    """Heads from a published file: one head, a list of heads, or the feed (`{"heads": [...]}`)."""
+    if isinstance(raw, dict) and "heads" in raw:
+        raw = raw["heads"]
+    items = raw if isinstance(raw, list) else [raw]
+    return [PublishedHead.from_dict(h) for h in items]
 
 
 def _emit(head: PublishedHead, out: Path | None) -> None:

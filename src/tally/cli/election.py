@@ -22,11 +22,11 @@ from reconcile.ids import NASIONAL, InvalidCode, RegionCode, TpsId, parent, regi
 from tally.cli.regions import load as load_regions_cmd
 from tally.db.base import make_engine, migrate, session_factory
 from tally.db.regions import TpsRow
+from tally.db.scope import in_region
 from tally.demo import DEMO_PASSWORD, demo_logins
 from tally.election.recap import Recap, recap
 from tally.election.run import Progress as Tick
 from tally.election.run import reconcile_scope, synth_election
-from tally.election.scope import in_region
 from tally.regions import read_population, read_regions, wilayah_dir
 from tally.settings import Settings
 
@@ -94,7 +94,7 @@ def _bar(label: str) -> Iterator[Tick]:
 
 
 def synth_cmd(
-    scope: str = typer.Option(DEMO_SCOPE, help="Kode wilayah yang disintesis (default: Kota Bandung)."),
+    scope: str = typer.Option(DEMO_SCOPE, help="Kode wilayah yang disintesis (default: Kota Cimahi)."),
     national: bool = typer.Option(False, "--national", help="Seluruh Indonesia (~820 ribu TPS)."),
     error_share: float = typer.Option(0.02, min=0.0, max=1.0, help="Porsi TPS dengan galat ala 2024."),
     seed: int = typer.Option(2024, help="Benih acak (hasil sama untuk benih sama)."),

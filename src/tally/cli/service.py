@@ -9,12 +9,15 @@ import socket
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import structlog
 import typer
 
 from tally.settings import Settings
+
+if TYPE_CHECKING:
+    from tally.auth.scope import Principal
 
 officers_app = typer.Typer(help="Petugas: kode aktivasi KPPS dan akun PPS/PPK/KPU.")
 
@@ -44,13 +47,14 @@ def serve(
     if settings.api_workers > 1:
         _metrics_across_processes(settings.data_dir / "metrics")
     uvicorn.run(
-        "tally.api.app:app_from_environment",
+        "tally.bootstrap:app_from_environment",
         factory=True,
         workers=settings.api_workers,
         host=settings.host,
         port=settings.port,
         log_config=None,
         access_log=False,
+        proxy_headers=False,  # create_app believes X-Forwarded-For only from TALLY_TRUSTED_PROXIES
     )
 
 
@@ -67,8 +71,8 @@ def worker(
     threads: Annotated[int, typer.Option(help="OCR threads (each one claims its own jobs)")] = 1,
 ) -> None:
     """Jalankan pembaca OCR terpisah dari API; berhenti rapi dengan SIGTERM/Ctrl-C."""
-    from tally.api.app import build_services, start_workers
     from tally.api.logs import configure_logging
+    from tally.bootstrap import build_services, start_workers
 
     configure_logging()
     settings = Settings()
@@ -85,22 +89,63 @@ def worker(
     services.engine.dispose()
 
 
+By = Annotated[str, typer.Option("--by", help="Akun petugas yang melakukan ini (dicatat di log audit)")]
+
+
+def _officer(by: str) -> Principal:
+    """The staff account named by `--by`, enabled; the CLI acts as that officer (and the audit says so)."""
+    from tally.auth.scope import Principal, Role
+    from tally.db.base import make_engine, session_factory
+    from tally.db.intake import StaffRow
+
+    engine = make_engine(Settings().database_url)
+    try:
+        with session_factory(engine)() as s:
+            row = s.get(StaffRow, by)
+    finally:
+        engine.dispose()
+    if row is None or row.disabled_at is not None:
+        raise typer.BadParameter(f"akun {by!r} tidak ada atau dinonaktifkan", param_hint="--by")
+    return Principal(Role(row.role), row.region, row.username, "")
+
+
+def _fail(exc: Exception) -> NoReturn:
+    typer.echo(f"gagal: {getattr(exc, 'message', exc)}", err=True)
+    raise typer.Exit(1)
+
+
 @officers_app.command("issue-codes")
 def issue_codes(
-    region: Annotated[str, typer.Argument(help="Kode kelurahan/desa (atau wilayah di atasnya)")],
+    region: Annotated[str, typer.Argument(help="Kode kelurahan/desa")],
+    by: By,
+    tps: Annotated[str | None, typer.Option(help="Hanya untuk TPS ini (terbitkan ulang satu TPS)")] = None,
     out: Annotated[Path | None, typer.Option(help="Tulis CSV ke berkas ini (bawaan: layar)")] = None,
     pdf: Annotated[Path | None, typer.Option(help="Juga tulis PDF siap cetak, satu kode per baris")] = None,
 ) -> None:
-    """Terbitkan kode aktivasi sekali pakai untuk setiap TPS di wilayah (CSV: tps_id,code,expires_at)."""
-    from reconcile.ids import region_code
+    """Terbitkan kode aktivasi sekali pakai untuk setiap TPS di kelurahan/desa (CSV: tps_id,code,expires_at).
+
+    Hanya penerbit kode (bawaan: KPU kabupaten/kota; TALLY_CODE_ISSUER_ROLE) yang wilayahnya mencakup desa
+    itu. Menerbitkan ulang mencabut semua kode lama dan perangkat KPPS TPS tersebut."""
+    from reconcile.ids import InvalidCode
+    from tally.audit import Actor
+    from tally.auth.policy import Policy
     from tally.auth.service import issue_codes as issue
+    from tally.auth.service import require_code_issuer, require_region
     from tally.db.base import make_engine, session_factory
+    from tally.errors import TallyError
 
     settings = Settings()
+    who = _officer(by)
     engine = make_engine(settings.database_url)
     try:
+        code = require_region(who, region)
+        require_code_issuer(who, code, Policy.of(settings))
         with session_factory(engine)() as s, s.begin():
-            issued = issue(s, region_code(region), "cli")
+            issued = issue(
+                s, code, who.subject, actor=Actor(who.subject, who.role.value, "cli"), only_tps=tps
+            )
+    except (TallyError, InvalidCode) as exc:
+        _fail(exc)
     finally:
         engine.dispose()
     handle = out.open("w", newline="") if out else sys.stdout
@@ -146,6 +191,49 @@ def add_staff(
     finally:
         engine.dispose()
     typer.echo(f"akun {username} ({role}, {region or 'nasional'}) dibuat")
+
+
+@officers_app.command("revoke-devices")
+def revoke_devices(tps: Annotated[str, typer.Argument(help="ID TPS (13 angka)")], by: By) -> None:
+    """Cabut semua perangkat KPPS sebuah TPS dan kodenya yang belum dipakai (ponsel hilang atau dicuri)."""
+    from tally.audit import Actor
+    from tally.auth.service import require_tps
+    from tally.auth.service import revoke_devices as revoke
+    from tally.db.base import make_engine, session_factory
+    from tally.errors import TallyError
+
+    who = _officer(by)
+    engine = make_engine(Settings().database_url)
+    try:
+        with session_factory(engine)() as s, s.begin():
+            count = revoke(s, require_tps(s, who, tps), Actor(who.subject, who.role.value, "cli"))
+    except TallyError as exc:
+        _fail(exc)
+    finally:
+        engine.dispose()
+    typer.echo(f"{count} perangkat TPS {tps} dicabut; kode yang belum dipakai juga dicabut")
+
+
+@officers_app.command("disable-staff")
+def disable_staff(
+    username: str,
+    by: Annotated[str, typer.Option("--by", help="Operator yang menonaktifkan (dicatat di log audit)")],
+) -> None:
+    """Nonaktifkan akun PPS/PPK/KPU dan cabut semua sesinya."""
+    from tally.audit import Actor
+    from tally.auth.service import disable_staff as disable
+    from tally.db.base import make_engine, session_factory
+    from tally.errors import TallyError
+
+    engine = make_engine(Settings().database_url)
+    try:
+        with session_factory(engine)() as s, s.begin():
+            count = disable(s, username, Actor(by, "operator", "cli"))
+    except TallyError as exc:
+        _fail(exc)
+    finally:
+        engine.dispose()
+    typer.echo(f"akun {username} dinonaktifkan; {count} sesi dicabut")
 
 
 def register(app: typer.Typer) -> None:

@@ -45,7 +45,7 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
     signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     signature: Mapped[str] = mapped_column(String(128))  # hex Ed25519 signature over the head's message
-    public_key: Mapped[str] = mapped_column(String(64))  # hex raw Ed25519 public key
+    public_key: Mapped[str] = mapped_column(String(64), index=True)  # hex raw Ed25519 public key (0006)
 
 
 class AuditTip(Base):

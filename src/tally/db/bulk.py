@@ -10,6 +10,13 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import Connection, Table
 
 
+def table_of(row: type[object]) -> Table:
+    """The `Table` behind an ORM row class (what `insert_rows` and Core statements take)."""
+    table = row.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
 def insert_rows(
     conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[object]]
 ) -> int:

@@ -1,6 +1,7 @@
 """Intake tables: who may upload (staff, activation codes, device tokens), photos, OCR jobs and readings.
 
-Secrets are never stored: activation codes and tokens are kept as SHA-256 hashes, passwords as Argon2 hashes.
+Secrets are never stored: activation codes and tokens are kept as SHA-256 hashes, passwords as Argon2 hashes
+(and no answer holding a token or a code is kept for replay).
 A photo row is keyed by the SHA-256 of its bytes, so a retried upload finds the row it already made; a
 reading is unique per (photo, model version), so a job that runs twice is applied once.
 """
@@ -30,6 +31,11 @@ class StaffRow(Base):
     role: Mapped[str] = mapped_column(String(8))  # tally.auth.Role
     region: Mapped[str] = mapped_column(CODE)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Revision 0007: a disabled account cannot log in and its sessions are revoked; wrong passwords in a
+    # row lock it for a while (tally.auth.service.login).
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ActivationCodeRow(Base):
@@ -44,12 +50,17 @@ class ActivationCodeRow(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     token_hash: Mapped[str | None] = mapped_column(HASH)  # the token it was exchanged for
+    # Revision 0007: a reissue (or a revocation) ends every earlier code of the TPS; a staff officer who
+    # activated a device with it is named, and never counts as the second person for that TPS.
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    activated_by: Mapped[str | None] = mapped_column(String(80))
 
 
 class AccessTokenRow(Base):
     """An opaque bearer token: a KPPS device bound to one TPS, or a staff login bound to a region."""
 
     __tablename__ = "access_token"
+    __table_args__ = (Index("ix_access_token_scope", "scope"), Index("ix_access_token_subject", "subject"))
 
     token_hash: Mapped[str] = mapped_column(HASH, primary_key=True)
     role: Mapped[str] = mapped_column(String(8))
@@ -57,6 +68,7 @@ class AccessTokenRow(Base):
     subject: Mapped[str] = mapped_column(String(80))  # staff username or "kpps:<tps>"
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # 0007; None: expired
 
 
 class PhotoRow(Base):
@@ -116,12 +128,15 @@ class ReadingRow(Base):
 
 
 class IdempotencyRow(Base):
-    """A POST's answer kept under its Idempotency-Key, encrypted (it may hold a token), so a retry replays."""
+    """A POST's answer kept under its Idempotency-Key so a retry replays it. Keys and fingerprints are
+    HMACs under the server secret; answers that carry a credential (a token, a code) are never kept, so
+    the body holds nothing a reader of the table could use. Expired after `idempotency_ttl_hours`."""
 
     __tablename__ = "idempotency"
+    __table_args__ = (Index("ix_idempotency_created_at", "created_at"),)
 
-    key: Mapped[str] = mapped_column(HASH, primary_key=True)  # sha256(principal | header value)
-    fingerprint: Mapped[str] = mapped_column(HASH)  # sha256(method | path | body)
+    key: Mapped[str] = mapped_column(HASH, primary_key=True)  # hmac(secret, principal | header value)
+    fingerprint: Mapped[str] = mapped_column(HASH)  # hmac(secret, what the request asks)
     status_code: Mapped[int] = mapped_column(SmallInteger)
-    body: Mapped[bytes] = mapped_column(LargeBinary)
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # JSON of an answer without secrets
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

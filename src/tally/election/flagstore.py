@@ -9,11 +9,10 @@ from sqlalchemy import Connection, delete, select
 
 from reconcile.flags import Flag, Rule, Severity
 from reconcile.ids import RegionCode, SheetId, TpsId, undotted
-from tally.db.bulk import insert_rows
+from tally.db.bulk import insert_rows, table_of
 from tally.db.flags import FlagRow
 from tally.db.recaps import KeyedRecapRow
-from tally.election.scope import in_region
-from tally.election.store import _table
+from tally.db.scope import in_region
 
 _COLS = (
     "contest_id",
@@ -69,7 +68,7 @@ def add_flags(
         )  # fmt: skip
         for f in flags
     )
-    return insert_rows(conn, _table(FlagRow), (*_COLS, "created_at"), rows)
+    return insert_rows(conn, table_of(FlagRow), (*_COLS, "created_at"), rows)
 
 
 def load_flags(conn: Connection, contest_id: str, scope: RegionCode) -> list[Flag]:
@@ -113,7 +112,7 @@ def key_recap(
     """Record a recap keyed in by an official (D.Hasil); a later keying of a field supersedes this one."""
     at = at or datetime.now(UTC)
     conn.execute(
-        _table(KeyedRecapRow).insert(),
+        table_of(KeyedRecapRow).insert(),
         [
             {
                 "region_code": region,

@@ -4,6 +4,9 @@ Rows exist for every TPS with a current sheet; `counted` says whether its number
 `tps_vote` rows exist only for counted TPS, so the recap's vote sum needs no join. Every write and removal
 here takes the old rows out (`DELETE … RETURNING`), and adds (new − old) to the TPS's desa and the
 levels above it in the same transaction (`tally.election.totals`), so `region_total` never lags.
+
+Each writer returns the TPS results it changed (`tally.audit.replay.ResultChange`), for the caller to put in
+the ONE audit entry of its event: the counted tables are a projection of the chain (`tally audit verify`).
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ from reconcile.contest import Contest
 from reconcile.ids import RegionCode, TpsId
 from reconcile.sheet import TallySheet
 from reconcile.table import all_pages, page_bits
-from tally.db.bulk import insert_rows
+from tally.audit.replay import ResultChange, TpsResult, diff_results
+from tally.db.bulk import insert_rows, table_of
 from tally.db.results import TpsResultRow, TpsVoteRow
-from tally.election.scope import in_region
-from tally.election.store import _table
+from tally.db.scope import in_region
 from tally.election.totals import Deltas, tps_contribution
 
 # tps_result column → the contest field it copies.
@@ -48,13 +51,14 @@ def write_results(
     current: Iterable[TallySheet],
     counted: Collection[TpsId],
     flags: Mapping[TpsId, int],
-) -> int:
-    """Replace the results of `scope` with `current` (one sheet per TPS); returns rows written."""
+) -> list[ResultChange]:
+    """Replace the results of `scope` with `current` (one sheet per TPS); returns the TPS results changed."""
     deltas = Deltas()
-    _remove(conn, contest.id, in_region(TpsResultRow.tps_id, scope), deltas)
+    old = _remove(conn, contest.id, in_region(TpsResultRow.tps_id, scope), deltas)
     sheets = list(current)
     result_rows = []
     vote_rows = []
+    new: dict[str, TpsResult] = {}
     for s in sheets:
         is_counted = s.tps in counted
         is_complete = complete(s, contest)
@@ -65,31 +69,39 @@ def write_results(
             [(i, s.get(name)) for i, name in enumerate(contest.paslon_fields, start=1)] if is_counted else []
         )
         vote_rows += [(contest.id, s.tps, i, v) for i, v in votes]
+        new[s.tps] = TpsResult.of(s.id, (int(is_counted), int(is_complete), n_flags), totals, votes)
         row = tps_contribution(is_counted, is_complete, n_flags, [s.get(TOTALS[c]) for c in _SUMMED])
         deltas.add_tps(s.tps, 1, row, votes)
     cols = ("contest_id", "tps_id", "sheet_id", "counted", "complete", "flags", *TOTALS)
-    written = insert_rows(conn, _table(TpsResultRow), cols, result_rows)
-    insert_rows(conn, _table(TpsVoteRow), ("contest_id", "tps_id", "paslon", "votes"), vote_rows)
+    insert_rows(conn, table_of(TpsResultRow), cols, result_rows)
+    insert_rows(conn, table_of(TpsVoteRow), ("contest_id", "tps_id", "paslon", "votes"), vote_rows)
     deltas.apply(conn, contest.id)
-    return written
+    return diff_results(contest.id, old, new)
 
 
-def clear_results(conn: Connection, contest_id: str, scope: RegionCode) -> None:
-    """Remove the results of `scope` and take them out of the region totals."""
+def clear_results(conn: Connection, contest_id: str, scope: RegionCode) -> list[ResultChange]:
+    """Remove the results of `scope` and take them out of the region totals; returns those removed."""
     deltas = Deltas()
-    _remove(conn, contest_id, in_region(TpsResultRow.tps_id, scope), deltas)
+    old = _remove(conn, contest_id, in_region(TpsResultRow.tps_id, scope), deltas)
     deltas.apply(conn, contest_id)
+    return diff_results(contest_id, old, {})
 
 
-def clear_results_of_sheets(conn: Connection, contest_id: str, sheet_ids: ColumnElement[bool]) -> None:
+def clear_results_of_sheets(
+    conn: Connection, contest_id: str, sheet_ids: ColumnElement[bool]
+) -> list[ResultChange]:
     """Remove the results whose current sheet matches `sheet_ids` (a condition on `tps_result.sheet_id`)."""
     deltas = Deltas()
-    _remove(conn, contest_id, sheet_ids, deltas)
+    old = _remove(conn, contest_id, sheet_ids, deltas)
     deltas.apply(conn, contest_id)
+    return diff_results(contest_id, old, {})
 
 
-def _remove(conn: Connection, contest_id: str, where: ColumnElement[bool], deltas: Deltas) -> None:
+def _remove(
+    conn: Connection, contest_id: str, where: ColumnElement[bool], deltas: Deltas
+) -> dict[str, TpsResult]:
     """Delete the matching results and their votes; their old contributions go into `deltas` (negated).
+    Returns what was removed, per TPS.
 
     `DELETE … RETURNING` hands back exactly the rows this statement removed, so what is subtracted is what
     was there, even when another writer committed in between (a separate SELECT could read other rows).
@@ -98,10 +110,10 @@ def _remove(conn: Connection, contest_id: str, where: ColumnElement[bool], delta
     old = conn.execute(
         delete(r)
         .where(r.contest_id == contest_id, where)
-        .returning(r.tps_id, r.counted, r.complete, r.flags, *(getattr(r, c) for c in _SUMMED))
+        .returning(r.tps_id, r.counted, r.complete, r.flags, *(getattr(r, c) for c in TOTALS), r.sheet_id)
     ).all()
     if not old:
-        return
+        return {}
     # Votes of the TPS whose result row is now ours (deleted, locked until commit): nobody else moves them.
     votes: dict[str, list[tuple[int, int | None]]] = {}
     for chunk in range(0, len(old), 5000):
@@ -112,5 +124,10 @@ def _remove(conn: Connection, contest_id: str, where: ColumnElement[bool], delta
             .returning(v.tps_id, v.paslon, v.votes)
         ):
             votes.setdefault(tps, []).append((paslon, n))
-    for tps, counted, is_complete, n_flags, *sums in old:
-        deltas.add_tps(tps, -1, tps_contribution(counted, is_complete, n_flags, sums), votes.get(tps, ()))
+    removed: dict[str, TpsResult] = {}
+    for tps, counted, is_complete, n_flags, *numbers, sheet_id in old:
+        sums = [numbers[list(TOTALS).index(c)] for c in _SUMMED]
+        mine = sorted(votes.get(tps, ()))
+        deltas.add_tps(tps, -1, tps_contribution(counted, is_complete, n_flags, sums), mine)
+        removed[tps] = TpsResult.of(sheet_id, (counted, is_complete, n_flags), numbers, mine)
+    return removed

@@ -1,7 +1,9 @@
 """Whole commands over one scope: synthesise an election into the database, reconcile what is stored.
 
 Large scopes run one kab/kota at a time (one transaction each), so the nation fits in memory and a progress
-bar can advance; each step replaces its own earlier output, so reruns are idempotent.
+bar can advance; each step replaces its own earlier output, so reruns are idempotent. Every TPS result a step
+changes is one audit entry in the step's transaction (`tally.audit.replay`): the totals stay a projection of
+the chain.
 """
 
 from __future__ import annotations
@@ -9,21 +11,35 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Connection, Engine, select
 
 from reconcile.contest import Contest
-from reconcile.flags import Flag, Rule
-from reconcile.ids import NASIONAL, Level, RegionCode, level, undotted
-from tally.db.flags import FlagRow
+from reconcile.flags import Flag
+from reconcile.ids import Level, RegionCode, level
+from tally.audit.chain import Action
+from tally.audit.log import Actor, append_rows
+from tally.audit.replay import ResultChange, results_json
 from tally.db.recaps import KeyedRecapRow
-from tally.election.engine import judge, synth_tables
-from tally.election.flagstore import add_flags
-from tally.election.recap import recap
-from tally.election.service import store_reconciliation, store_synth
-from tally.election.store import load_sheets, load_tps, region_tree
+from tally.db.scope import codes_in
+from tally.election.engine import synth_tables
+from tally.election.mismatch import mismatches, store_flags
+from tally.election.rejudge import judge_scope
+from tally.election.service import store_synth
 from tally.regions import Region, kabkota_of, load_regions, within
 
 Progress = Callable[[int, int], None]  # (done, total): TPS for synth, kab/kota for reconcile
+CLI_ACTOR = Actor("tally-cli", "system")
+
+
+def audit_changes(
+    conn: Connection, actor: Actor, action: str, contest: str, changes: Sequence[ResultChange]
+) -> int:
+    """One entry per TPS result a bulk step changed (subject: the TPS), carrying its new values."""
+    return append_rows(
+        conn,
+        actor,
+        ((action, c.tps, {}, {"contest": contest, "results": results_json([c])}) for c in changes),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +66,7 @@ def synth_election(
     error_share: float,
     seed: int,
     progress: Progress | None = None,
+    actor: Actor = CLI_ACTOR,
 ) -> Totals:
     with engine.begin() as conn:
         load_regions(conn, within(regions, scope) if scope else regions)
@@ -60,6 +77,7 @@ def synth_election(
     for kab, tps, sheets in chunks:
         with engine.begin() as conn:
             stored = store_synth(conn, contest, scope if level(scope) > Level.KABKOTA else kab, tps, sheets)
+            audit_changes(conn, actor, Action.SUPERSEDE, contest.id, stored.changes)
         done = Totals(done.tps + stored.tps, done.sheets + stored.sheets)
     return done
 
@@ -71,6 +89,7 @@ def reconcile_scope(
     scope: RegionCode,
     *,
     progress: Progress | None = None,
+    actor: Actor = CLI_ACTOR,
 ) -> list[Flag]:
     """Judge every stored sheet in `scope`, store results and flags, then compare keyed recaps."""
     chunks = kabkota_in(regions, scope)
@@ -78,10 +97,8 @@ def reconcile_scope(
     for i, kab in enumerate(chunks):
         part = scope if level(scope) > Level.KABKOTA else kab
         with engine.begin() as conn:
-            tree = region_tree(conn, part)
-            expected = [t.id for t in load_tps(conn, part)]
-            verdict = judge(contest, tree, load_sheets(conn, contest.id, part), expected)
-            store_reconciliation(conn, contest, part, verdict.current, verdict.counted, verdict.flags)
+            verdict, stored = judge_scope(conn, contest, part)
+            audit_changes(conn, actor, Action.RECONCILE, contest.id, stored.changes)
         flags.extend(verdict.flags)
         if progress:
             progress(i + 1, len(chunks))
@@ -90,33 +107,13 @@ def reconcile_scope(
 
 
 def _recap_mismatches(engine: Engine, contest: Contest, scope: RegionCode) -> list[Flag]:
-    """RECAP_MISMATCH for every field a region's officials keyed in that differs from Tally's roll-up."""
+    """RECAP_MISMATCH for every field a region's officials keyed in that differs from Tally's roll-up: the
+    same flags keying the recap stored (`tally.election.mismatch`), against the totals just rebuilt."""
     with engine.begin() as conn:
-        stmt = select(KeyedRecapRow.region_code).where(KeyedRecapRow.contest_id == contest.id)
-        if scope != NASIONAL:
-            code_col = KeyedRecapRow.region_code
-            stmt = stmt.where((code_col == scope) | code_col.startswith(scope + "."))
-        keyed = sorted(set(conn.scalars(stmt)))
+        stmt = select(KeyedRecapRow.region_code).where(
+            KeyedRecapRow.contest_id == contest.id, codes_in(KeyedRecapRow.region_code, scope)
+        )
         out: list[Flag] = []
-        for code in map(RegionCode, keyed):
-            r = recap(conn, contest, code)
-            ours = dict(zip(contest.paslon_fields, r.total.votes, strict=True))
-            ours |= {"suara_sah": r.total.suara_sah, "suara_tidak_sah": r.total.suara_tidak_sah}
-            found = [
-                Flag(code, Rule.RECAP_MISMATCH, (field,), value, ours[field], _HINT)
-                for field, value in sorted(r.keyed.items())
-                if field in ours and ours[field] != value
-            ]
-            conn.execute(
-                delete(FlagRow).where(
-                    FlagRow.contest_id == contest.id,
-                    FlagRow.area == undotted(code),
-                    FlagRow.rule == Rule.RECAP_MISMATCH.value,
-                )
-            )
-            add_flags(conn, contest.id, found)
-            out.extend(found)
+        for code in map(RegionCode, sorted(set(conn.scalars(stmt)))):
+            out += store_flags(conn, contest, code, mismatches(conn, contest, code))
     return out
-
-
-_HINT = "Rekap D.Hasil yang diinput berbeda dari jumlah C.Hasil; periksa ulang TPS di wilayah ini."

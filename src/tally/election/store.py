@@ -11,18 +11,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Connection, Table, bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from reconcile.contest import Contest
 from reconcile.ids import NASIONAL, RegionCode, SheetId, TpsId, ancestors, parent, tps_number
 from reconcile.regions import RegionTree
 from reconcile.sheet import Source, TallySheet
-from tally.db.bulk import insert_rows
+from tally.audit.replay import ResultChange
+from tally.db.bulk import insert_rows, table_of
 from tally.db.flags import FlagRow
 from tally.db.regions import RegionRow, TpsRow
 from tally.db.results import TpsResultRow
+from tally.db.scope import codes_in, in_region
 from tally.db.sheets import ContestRow, SheetRow, SheetValueRow
-from tally.election.scope import in_region
+from tally.election.results import clear_results_of_sheets
 from tally.election.totals import add_expected, rebuild
 
 
@@ -39,18 +41,12 @@ class Tps:
     dpt: int
 
 
-def _table(row: type[object]) -> Table:
-    table = row.__table__  # type: ignore[attr-defined]
-    assert isinstance(table, Table)
-    return table
-
-
 def save_contest(conn: Connection, contest: Contest) -> None:
     """Insert or refresh the contest row (its TOML source travels with the data)."""
     exists = conn.scalar(select(ContestRow.id).where(ContestRow.id == contest.id))
     if exists is None:
         conn.execute(
-            _table(ContestRow).insert().values(id=contest.id, name=contest.name, source=contest.source)
+            table_of(ContestRow).insert().values(id=contest.id, name=contest.name, source=contest.source)
         )
         rebuild(conn, contest.id)  # its region totals start from the TPS already stored (expected)
     else:
@@ -71,7 +67,7 @@ def save_tps(conn: Connection, scope: RegionCode, tps: Iterable[Tps]) -> int:
             fresh.append((t.id, parent(t.id), tps_number(t.id), t.dpt))
         elif known[t.id] != t.dpt:
             changed.append({"i": t.id, "d": t.dpt})
-    table = _table(TpsRow)
+    table = table_of(TpsRow)
     inserted = insert_rows(conn, table, ("id", "desa", "number", "dpt"), fresh)
     add_expected(conn, [str(row[0]) for row in fresh])
     if changed:
@@ -87,32 +83,32 @@ def save_sheets(conn: Connection, sheets: Sequence[TallySheet], *, at: datetime 
         for s in sheets
     )
     cols = ("id", "tps_id", "contest_id", "source", "version", "pages", "created_at")
-    insert_rows(conn, _table(SheetRow), cols, sheet_rows)
+    insert_rows(conn, table_of(SheetRow), cols, sheet_rows)
     value_rows = (
         (s.id, name, value, ValueStatus.PENDING.value if value is None else _status(s.source))
         for s in sheets
         for name, value in s.values.items()
     )
-    return insert_rows(conn, _table(SheetValueRow), ("sheet_id", "field", "value", "status"), value_rows)
+    return insert_rows(conn, table_of(SheetValueRow), ("sheet_id", "field", "value", "status"), value_rows)
 
 
 def _status(source: Source) -> str:
     return (ValueStatus.KEYED if source in (Source.KEYED, Source.CORRECTION) else ValueStatus.ACCEPTED).value
 
 
-def delete_sheets(conn: Connection, contest_id: str, scope: RegionCode, source: Source) -> None:
-    """Remove the sheets of one source in `scope` (a rerun of synth replaces its own sheets, nothing else)."""
+def delete_sheets(conn: Connection, contest_id: str, scope: RegionCode, source: Source) -> list[ResultChange]:
+    """Remove the sheets of one source in `scope` (a rerun of synth replaces its own sheets, nothing else).
+    Returns the TPS results that went with them (for the caller's audit entry)."""
     ids = select(SheetRow.id).where(
         SheetRow.contest_id == contest_id, in_region(SheetRow.tps_id, scope), SheetRow.source == source.value
     )
     # Explicit child deletes: SQLite's ON DELETE CASCADE is per-row and slow; this is one statement each.
     # Results go first, through `clear_results_of_sheets`, so the region totals lose them too.
-    from tally.election.results import clear_results_of_sheets  # results builds on this module
-
-    clear_results_of_sheets(conn, contest_id, TpsResultRow.sheet_id.in_(ids))
+    removed = clear_results_of_sheets(conn, contest_id, TpsResultRow.sheet_id.in_(ids))
     for child in (SheetValueRow.sheet_id, FlagRow.sheet_id):
         conn.execute(delete(child.class_).where(child.in_(ids)))
     conn.execute(delete(SheetRow).where(SheetRow.id.in_(ids)))
+    return removed
 
 
 def load_sheets(conn: Connection, contest_id: str, scope: RegionCode) -> list[TallySheet]:
@@ -176,7 +172,5 @@ def region_tree(conn: Connection, scope: RegionCode) -> RegionTree:
     stmt = select(RegionRow.code, RegionRow.name)
     if scope != NASIONAL:
         ups = [a for a in ancestors(scope) if a != NASIONAL]
-        stmt = stmt.where(
-            (RegionRow.code == scope) | RegionRow.code.startswith(scope + ".") | RegionRow.code.in_(ups)
-        )
+        stmt = stmt.where(codes_in(RegionRow.code, scope) | RegionRow.code.in_(ups))
     return RegionTree.from_rows((c, n) for c, n in conn.execute(stmt))

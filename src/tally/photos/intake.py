@@ -21,9 +21,10 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from tally.audit import Actor, append
 from tally.db.intake import OcrJobRow, PhotoRow
 from tally.errors import Conflict, PayloadTooLarge, Unprocessable
-from tally.photos.jpeg import inspect
+from tally.photos.jpeg import PhotoInfo, inspect
 from tally.photos.store import PhotoStore
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -52,6 +53,15 @@ class Upload:
     page: int
     sha256: str
     uploaded_by: str
+    role: str = ""  # the uploader's role and address, for the audit entry (role guessed when empty)
+    origin: str = ""
+
+    def actor(self) -> Actor:
+        role = self.role or ("kpps" if self.uploaded_by.startswith("kpps:") else "staff")
+        return Actor(self.uploaded_by, role, self.origin)
+
+
+UPLOADED = "photo_uploaded"  # audit action: one per photo filed (never for a retry that found it)
 
 
 def too_large(limit: int) -> PayloadTooLarge:
@@ -79,6 +89,12 @@ async def spool(chunks: AsyncIterator[bytes], store: PhotoStore, limit: int) -> 
         path.unlink(missing_ok=True)
         raise
     return Spooled(path, digest.hexdigest(), size)
+
+
+def check_photo(path: Path, max_pixels: int) -> PhotoInfo:
+    """The one photo check every entrance uses (the API's PUT, the KPPS page, latihan): magic, every frame
+    header, whole, within the pixel limit, and the size the decoder itself will use (tally.photos.jpeg)."""
+    return inspect(path, max_pixels)
 
 
 def same_place(row: PhotoRow, upload: Upload) -> PhotoRow:
@@ -123,7 +139,7 @@ def file_photo(
                 expected=upload.sha256,
                 actual=spooled.sha256,
             )
-        info = inspect(spooled.path, max_pixels)
+        info = check_photo(spooled.path, max_pixels)
         created = store.commit(spooled.path, upload.sha256)
     finally:
         spooled.path.unlink(missing_ok=True)
@@ -148,6 +164,8 @@ def file_photo(
         with writes or nullcontext(), sessions() as session, session.begin():
             session.execute(insert(PHOTO), photo)
             job_id = session.execute(insert(JOB).returning(JOB.c.id), job).scalar_one()
+            after = {"photo": upload.sha256, "page": upload.page, "bytes": spooled.size}
+            append(session, upload.actor(), UPLOADED, upload.tps_id, None, after, at=at)
         return PhotoRow(**photo), job_id
     except IntegrityError:
         existing = find(sessions, upload.sha256)

@@ -2,7 +2,9 @@
 
 1. magic bytes (a PNG renamed .jpg stops here);
 2. dimensions from the SOF header, parsed by hand, BEFORE any decoder sees the pixels (a 20000×20000
-   header in a 2 KB file stops here);
+   header in a 2 KB file stops here). EVERY frame header before the scan is read: a file with two (a small
+   one first, a huge one after it, which PIL would use) is refused, and the size PIL's decoder reports must
+   be the one checked (issue 14: 60000² passed as the first header's 160×120);
 3. the frame is whole: a start-of-scan, then an end-of-image marker after it (inside entropy-coded data a 0xFF
    is always followed by 0x00 or a restart marker, so FF D9 after the scan can only be the real end; a
    truncated upload has none). Bytes after it (some phones append data) are allowed;
@@ -34,6 +36,10 @@ NOT_JPEG = BadPhoto(
     "not_jpeg", "Berkas ini bukan foto JPEG. Ambil foto formulir dengan kamera, lalu kirim ulang."
 )
 CORRUPT = BadPhoto("corrupt_photo", "Foto rusak atau terkirim tidak utuh. Kirim ulang foto yang sama.")
+TWO_FRAMES = BadPhoto(
+    "corrupt_photo",
+    "Foto rusak: berkas ini memuat lebih dari satu kepala gambar. Ambil foto ulang dengan kamera ponsel.",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +56,8 @@ def dimensions(f: BinaryIO) -> tuple[int, int]:
 
 
 def frame(f: BinaryIO) -> tuple[int, int, int]:
-    """(width, height, offset of the start-of-scan segment), walking the marker segments only."""
+    """(width, height, offset of the start-of-scan segment), walking the marker segments only. Exactly one
+    frame header may come before the scan (a baseline or progressive JPEG has one)."""
     f.seek(0)
     if f.read(3) != MAGIC:
         raise NOT_JPEG
@@ -90,14 +97,19 @@ def frame(f: BinaryIO) -> tuple[int, int, int]:
 
 
 def _scan_start(f: BinaryIO) -> int:
-    """Offset of the SOS marker after the frame header (tables may sit in between)."""
+    """Offset of the SOS marker after the frame header (tables may sit in between; another frame header
+    may not: decoders disagree on which one counts)."""
     while True:
         head = f.read(4)
         if len(head) < 4 or head[0] != 0xFF:
             raise CORRUPT
         if head[1] == 0xDA:
             return f.tell() - 4
+        if head[1] in _SOF:
+            raise TWO_FRAMES
         (length,) = struct.unpack(">H", head[2:])
+        if length < 2:
+            raise CORRUPT
         f.seek(length - 2, 1)
 
 
@@ -119,9 +131,12 @@ def inspect(path: Path, max_pixels: int) -> PhotoInfo:
         )
     try:
         with Image.open(path, formats=["JPEG"]) as img:
+            decoded = img.size  # what the decoder will allocate: it must be what was checked above
             orientation = int(img.getexif().get(EXIF_ORIENTATION, 1))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise CORRUPT from exc
+    if decoded != (width, height):
+        raise TWO_FRAMES
     return PhotoInfo(width, height, orientation if 1 <= orientation <= 8 else 1)
 
 

@@ -1,19 +1,19 @@
-"""Read side of intake: a TPS's photos, readings and flags; pending work per kelurahan; a region's roll-up."""
+"""Read side of intake: a TPS's photos, readings and flags; pending work per kelurahan. A region's roll-up is
+`tally.election.recap`, the one read of the maintained totals."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import Integer, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from reconcile.ids import RegionCode, undotted
+from reconcile.ids import Level, RegionCode, key_length, undotted
 from tally.db.flags import FlagRow
 from tally.db.intake import PhotoRow, ReadingRow
 from tally.db.regions import RegionRow, TpsRow
-from tally.db.results import TpsResultRow, TpsVoteRow
+from tally.db.scope import in_region
 from tally.db.sheets import SheetRow
 from tally.queue.base import aware
 
@@ -101,23 +101,15 @@ def tps_status(s: Session, tps_id: str, pages: int) -> dict[str, Any]:
     }
 
 
-def _prefix_range(column: Any, region: RegionCode) -> Any:
-    """`column` starts with the region's undotted code, as a key range the index can scan."""
-    lo = undotted(region)
-    if not lo:
-        return column.is_not(None)
-    hi = lo[:-1] + chr(ord(lo[-1]) + 1)
-    return (column >= lo) & (column < hi)
-
-
 def pending(s: Session, region: RegionCode) -> list[dict[str, Any]]:
     """Per kelurahan/desa inside `region`: TPS expected, TPS with photos, photos by state, flags."""
     tps_counts = dict(
         s.execute(
-            select(TpsRow.desa, func.count()).where(_prefix_range(TpsRow.id, region)).group_by(TpsRow.desa)
+            select(TpsRow.desa, func.count()).where(in_region(TpsRow.id, region)).group_by(TpsRow.desa)
         ).all()
     )
-    desa_of = func.substr(PhotoRow.tps_id, literal_column("1"), literal_column("10"))
+    desa_key = literal_column(str(key_length(Level.DESA)), Integer())
+    desa_of = func.substr(PhotoRow.tps_id, literal_column("1"), desa_key)
 
     def n(status: str) -> Any:
         return func.sum(case((PhotoRow.status == status, 1), else_=0))
@@ -131,16 +123,16 @@ def pending(s: Session, region: RegionCode) -> list[dict[str, Any]]:
             n("rejected"),
             n("failed"),
         )
-        .where(_prefix_range(PhotoRow.tps_id, region))
+        .where(in_region(PhotoRow.tps_id, region))
         .group_by(desa_of)
     ).all()
     by_desa = {r[0]: r[1:] for r in photo_rows}
     # Literal arguments: PostgreSQL matches a GROUP BY expression to the SELECT list by its text.
-    flag_desa = func.substr(FlagRow.area, literal_column("1"), literal_column("10"))
+    flag_desa = func.substr(FlagRow.area, literal_column("1"), desa_key)
     flag_rows: dict[str, int] = dict(
         s.execute(
             select(flag_desa, func.count())
-            .where(_prefix_range(FlagRow.area, region), FlagRow.severity == "error")
+            .where(in_region(FlagRow.area, region), FlagRow.severity == "error")
             .group_by(flag_desa)
         ).all()
     )
@@ -165,43 +157,3 @@ def pending(s: Session, region: RegionCode) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class Recap:
-    tps_expected: int
-    tps_counted: int
-    totals: dict[str, int]
-    paslon: dict[str, int]
-
-
-def recap(s: Session, region: RegionCode, contest: str) -> Recap:
-    """Σ over the current TPS results inside `region` (derived table `tps_result`, a key-range scan)."""
-    expected = s.scalar(select(func.count()).select_from(TpsRow).where(_prefix_range(TpsRow.id, region))) or 0
-    cols = ("dpt", "pengguna", "suara_sah", "suara_tidak_sah", "suara_total")
-    where = (
-        TpsResultRow.contest_id == contest,
-        TpsResultRow.counted == 1,
-        _prefix_range(TpsResultRow.tps_id, region),
-    )
-    row = s.execute(
-        select(func.count(), *(func.coalesce(func.sum(getattr(TpsResultRow, c)), 0) for c in cols)).where(
-            *where
-        )
-    ).one()
-    votes = s.execute(
-        select(TpsVoteRow.paslon, func.coalesce(func.sum(TpsVoteRow.votes), 0))
-        .join(
-            TpsResultRow,
-            (TpsResultRow.contest_id == TpsVoteRow.contest_id) & (TpsResultRow.tps_id == TpsVoteRow.tps_id),
-        )
-        .where(*where)
-        .group_by(TpsVoteRow.paslon)
-        .order_by(TpsVoteRow.paslon)
-    ).all()
-    return Recap(
-        expected,
-        int(row[0]),
-        {c: int(v) for c, v in zip(cols, row[1:], strict=True)},
-        {str(p): int(v or 0) for p, v in votes},
-    )

@@ -12,16 +12,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from reconcile.contest import Contest
 from reconcile.rules import describe
 from tally.audit import Action, Actor, append
+from tally.audit.replay import results_json
+from tally.auth.codes import require_independent
 from tally.auth.scope import Principal, Role
 from tally.db.review import ReviewChangeRow
+from tally.election.rejudge import rejudge
 from tally.errors import Conflict, Forbidden, NotFound, Unprocessable
-from tally.review.sheets import current, rejudge, write_correction
+from tally.review.sheets import current, write_correction
 
 REJECTION = "rejection"  # audit action of a refused change (Action has no constant for it)
 APPROVERS = (Role.PPS, Role.PPK)
@@ -74,6 +78,10 @@ def propose(
     if who.role is not Role.KPPS or not who.covers_tps(tps):  # type: ignore[arg-type]
         raise Forbidden("role", "Usulan koreksi diajukan oleh KPPS TPS itu sendiri.")
     _check_value(contest, field, value)
+    if "\x00" in reason:  # PostgreSQL text cannot hold NUL
+        raise Unprocessable(
+            "bad_text", "Alasan berisi karakter yang tidak dapat disimpan. Ketik ulang alasannya."
+        )
     before = current(session, contest, tps).values.get(field)
     if before == value:
         raise Unprocessable(
@@ -120,8 +128,7 @@ def decide(
             "own_change", "Perubahan Anda sendiri harus disetujui petugas lain (dua pasang mata)."
         )
     if not approve:
-        row.state, row.decided_by, row.decided_at = State.REJECTED.value, who.subject, _now()
-        session.flush()
+        _claim(session, row, State.REJECTED, who)
         append(session, actor, REJECTION, row.tps_id, _after(row), {"change": row.id, "state": row.state})
         return row
     _apply(session, contest, row, who, actor)
@@ -129,13 +136,31 @@ def decide(
 
 
 def _apply(session: Session, contest: Contest, row: ReviewChangeRow, who: Principal, actor: Actor) -> None:
+    if row.kind != Kind.CONFIRM.value:  # a changed value: the issuer of this TPS's codes is not the second
+        require_independent(session, who, row.tps_id)
+    _claim(session, row, State.APPLIED, who)
     row.sheet_id = write_correction(session, contest, row.tps_id, {row.field: row.after})
-    row.state, row.decided_by, row.decided_at = State.APPLIED.value, who.subject, _now()
     session.flush()
-    rejudge(session, contest, row.tps_id)
-    append(
-        session, actor, Action.APPROVAL, row.tps_id, {"field": row.field, "value": row.before}, _after(row)
+    changes = rejudge(session, contest, row.tps_id)
+    after = _after(row) | {"results": results_json(changes)}  # the counted values it set (tally.audit.replay)
+    append(session, actor, Action.APPROVAL, row.tps_id, {"field": row.field, "value": row.before}, after)
+
+
+def _claim(session: Session, row: ReviewChangeRow, state: State, who: Principal) -> None:
+    """Move a pending change to `state`, or refuse: one decision per change on both engines under
+    concurrency (the UPDATE's condition is re-checked under PostgreSQL's row lock and SQLite's write lock;
+    the row count says who won). Only the winner goes on to write a correction sheet or an audit entry."""
+    at = _now()
+    won = session.execute(
+        update(ReviewChangeRow)
+        .where(ReviewChangeRow.id == row.id, ReviewChangeRow.state == State.PENDING.value)
+        .values(state=state.value, decided_by=who.subject, decided_at=at)
+        .execution_options(synchronize_session=False)
     )
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("already_decided", "Perubahan ini sudah diputuskan petugas lain.")
+    for name, value in (("state", state.value), ("decided_by", who.subject), ("decided_at", at)):
+        set_committed_value(row, name, value)
 
 
 def _require_approver(who: Principal, tps: str) -> None:

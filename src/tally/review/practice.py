@@ -16,17 +16,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tally.db.review import PracticeAttemptRow
 from tally.errors import Unprocessable
+from tally.photos.intake import check_photo
+from tally.photos.jpeg import CORRUPT
 from tally.photos.store import PhotoStore
 from tally.worker.apply import photo_status
 from tally.worker.readers import Reader, load_reader
 
 MAX_BYTES = 15 * 1024 * 1024
+DEFAULT_MAX_PIXELS = 50_000_000  # Settings.max_photo_pixels' default; the page passes the setting
 
 
 class Practice:
-    def __init__(self, data_dir: Path, reader_spec: str) -> None:
+    def __init__(self, data_dir: Path, reader_spec: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
         self.store = PhotoStore(data_dir / "latihan")
         self.reader_spec = reader_spec
+        self.max_pixels = max_pixels
         self._reader: Reader | None = None
         self._loaded = False
         self._lock = threading.Lock()
@@ -42,11 +46,20 @@ class Practice:
             raise Unprocessable("not_jpeg", "Kirim foto JPEG halaman C.Hasil (maksimal 15 MB).")
         sha = hashlib.sha256(data).hexdigest()
         f, path = self.store.spool()
-        with f:
-            f.write(data)
-        self.store.commit(path, sha)
+        try:
+            with f:
+                f.write(data)
+            check_photo(path, self.max_pixels)  # the same check as a counted upload, before any decode
+            created = self.store.commit(path, sha)
+        finally:
+            path.unlink(missing_ok=True)
         reader = self.reader()
-        reading = reader.read(data) if reader is not None else None
+        try:
+            reading = reader.read(data) if reader is not None else None
+        except Exception as exc:  # a photo the reader cannot take: refused, and nothing kept
+            if created:
+                self.store.discard(sha)
+            raise CORRUPT from exc
         with sessions() as s, s.begin():
             row = PracticeAttemptRow(
                 officer=officer,

@@ -2,7 +2,7 @@
 
 A decision never edits a sheet: it becomes a new CORRECTION sheet (version + 1) carrying the settled values
 with the decided fields keyed, and the TPS's kelurahan is judged again through the same engine `tally
-reconcile` uses (`reconcile.report.reconcile`), so `tps_result`, the flags and every recap above follow.
+reconcile` uses (`tally.election.rejudge`), so `tps_result`, the flags and every recap above follow.
 The correction carries every value (not only the decided ones) so the public TPS page, which shows the
 current sheet's values, shows the whole form; `reconcile.compare.consensus` lets it supersede the readings.
 """
@@ -20,13 +20,11 @@ from sqlalchemy.orm import Session
 
 from reconcile.compare import consensus
 from reconcile.contest import Contest
-from reconcile.ids import RegionCode, TpsId, parent
+from reconcile.ids import RegionCode
 from reconcile.sheet import Source
 from tally.db.results import TpsResultRow
 from tally.db.sheets import SheetRow, SheetValueRow
-from tally.election.engine import judge
-from tally.election.service import store_reconciliation
-from tally.election.store import ValueStatus, load_sheets, load_tps, region_tree, save_contest
+from tally.election.store import ValueStatus, load_sheets, save_contest
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,14 +100,3 @@ def write_correction(
     session.flush()
     return sheet_id
 
-
-def rejudge(session: Session, contest: Contest, tps: str) -> None:
-    """Judge the TPS's kelurahan again and store its results and flags (in the caller's transaction)."""
-    desa = parent(TpsId(tps))
-    assert desa is not None
-    scope = RegionCode(desa)
-    conn = session.connection()
-    tree = region_tree(conn, scope)
-    expected = [t.id for t in load_tps(conn, scope)]
-    verdict = judge(contest, tree, load_sheets(conn, contest.id, scope), expected)
-    store_reconciliation(conn, contest, scope, verdict.current, verdict.counted, verdict.flags)

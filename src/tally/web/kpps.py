@@ -7,15 +7,16 @@ row committed, its OCR job enqueued. A retry of the same photo finds the same re
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import structlog
 from anyio import to_thread
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
+from starlette.datastructures import UploadFile
 
 from ocr.reading import Reading
 from tally.api.deps import Services
@@ -24,11 +25,21 @@ from tally.auth.service import require_tps
 from tally.db.intake import PhotoRow
 from tally.db.regions import RegionRow, TpsRow
 from tally.db.review import ReviewChangeRow
-from tally.errors import Forbidden, TallyError, Unprocessable
+from tally.errors import Forbidden, Unprocessable
 from tally.photos.intake import Upload, file_photo, same_place, spool
 from tally.review.changes import propose
 from tally.review.queue import latest_readings
-from tally.web.officer_common import actor, guarded, number, page, principal, see_other, services_of
+from tally.web.officer_common import (
+    Officer,
+    SessionForm,
+    UploadForm,
+    actor,
+    number,
+    page,
+    see_other,
+    services_of,
+)
+from tally.web.pages import OFFICER_PAGES
 
 log = structlog.get_logger("tally.web")
 CHUNK = 64 * 1024
@@ -43,6 +54,8 @@ STATUS_TEXT = {
     "failed": "gagal dibaca",
 }
 
+router = APIRouter(tags=[OFFICER_PAGES])
+
 
 @dataclass(frozen=True, slots=True)
 class PageView:
@@ -51,11 +64,13 @@ class PageView:
     reading: Reading | None
 
 
-def _kpps(request: Request) -> Principal:
-    who = principal(request)
+def kpps_officer(who: Officer) -> Principal:
     if who.role is not Role.KPPS:
         raise Forbidden("role", "Halaman ini untuk KPPS. PPS memeriksa di halaman PPS.")
     return who
+
+
+Kpps = Annotated[Principal, Depends(kpps_officer)]
 
 
 def _view(services: Services, who: Principal) -> dict[str, Any]:
@@ -95,52 +110,37 @@ async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
         yield chunk
 
 
-def register(router: APIRouter) -> None:
-    @router.get("/petugas/kpps", response_class=HTMLResponse)
-    def kpps_page(request: Request, fragmen: int = 0) -> Response:
-        def go() -> Response:
-            view = _view(services_of(request), _kpps(request))
-            name = "officer/_kpps_pages.html" if fragmen else "officer/kpps.html"
-            return page(request, name, **view)
-
-        return guarded(request, go)
-
-    @router.post("/petugas/kpps/unggah")
-    async def upload(
-        request: Request, halaman: Annotated[int, Form()], foto: Annotated[UploadFile, File()]
-    ) -> Response:
-        try:
-            who = _kpps(request)
-            await _file(services_of(request), who, halaman, foto)
-        except TallyError as exc:
-            return guarded(request, _raiser(exc))
-        return see_other(f"/petugas/kpps#halaman-{halaman}")
-
-    @router.post("/petugas/kpps/usul")
-    def propose_post(
-        request: Request,
-        kolom: Annotated[str, Form()],
-        angka: Annotated[str, Form()],
-        alasan: Annotated[str, Form()] = "",
-    ) -> Response:
-        def go() -> Response:
-            who = _kpps(request)
-            services = services_of(request)
-            with services.sessions() as s, s.begin():
-                require_tps(s, who, who.scope)
-                propose(
-                    s, services.contest, who, actor(request, who), who.scope, kolom, number(angka), alasan
-                )
-            return see_other("/petugas/kpps#usulan")
-
-        return guarded(request, go)
+@router.get("/petugas/kpps", response_class=HTMLResponse)
+def kpps_page(request: Request, who: Kpps, fragmen: int = 0) -> Response:
+    view = _view(services_of(request), who)
+    name = "officer/_kpps_pages.html" if fragmen else "officer/kpps.html"
+    return page(request, name, **view)
 
 
-def _raiser(exc: TallyError) -> Callable[[], Response]:
-    def again() -> Response:
-        raise exc
+@router.post("/petugas/kpps/unggah", dependencies=[SessionForm])
+async def upload(request: Request, who: Kpps, form: UploadForm) -> Response:
+    """No body parameters: FastAPI would read (and spool) the body before any check. `SessionForm` checks
+    size, origin and session first; only then `UploadForm` reads the multipart body, under the size cap."""
+    halaman, foto = str(form.get("halaman", "")).strip(), form.get("foto")
+    if not halaman.isascii() or not halaman.isdigit() or not isinstance(foto, UploadFile):
+        raise Unprocessable("bad_form", "Pilih halaman dan foto C.Hasil, lalu kirim ulang.")
+    await _file(services_of(request), who, int(halaman), foto)
+    return see_other(f"/petugas/kpps#halaman-{int(halaman)}")
 
-    return again
+
+@router.post("/petugas/kpps/usul", dependencies=[SessionForm])
+def propose_post(
+    request: Request,
+    who: Kpps,
+    kolom: Annotated[str, Form()],
+    angka: Annotated[str, Form()],
+    alasan: Annotated[str, Form()] = "",
+) -> Response:
+    services = services_of(request)
+    with services.sessions() as s, s.begin():
+        require_tps(s, who, who.scope)
+        propose(s, services.contest, who, actor(request, who), who.scope, kolom, number(angka), alasan)
+    return see_other("/petugas/kpps#usulan")
 
 
 async def _file(services: Services, who: Principal, page_no: int, foto: UploadFile) -> None:

@@ -1,28 +1,37 @@
-"""What every officer page shares: the session cookie, the caller, rendering, and errors as pages.
+"""What every officer page shares: the session cookie, the caller as typed dependencies, the CSRF checks of
+state-changing forms, and rendering.
 
 Staff (PPS, PPK, KPU) log in with a password and a KPPS phone is activated with a one-time code; both get the
 same opaque token the API hands out (`tally.auth.service`), kept here in an HttpOnly, SameSite=Strict cookie
 (Secure whenever the request came over HTTPS or the service runs in production). The token is resolved and
 rate-limited exactly as the API's bearer token is, so a revoked device stops working on the pages too.
+
+Routes ask for `Officer` (or a role: `kpps.Kpps`, `review.Reviewer`, `keying.Keyer`) and, when they change
+anything, carry `dependencies=[SessionForm]` (or `EntryForm` before a session exists): see `tally.web.csrf`.
+Errors are raised, never caught here: `tally.api.errors` turns the error tree into the officer error page.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
-from tally.api.deps import Services
+from tally.api.deps import Services, ServicesDep
 from tally.audit import Actor, latest_head
 from tally.auth.scope import Principal
-from tally.errors import TallyError, TooManyRequests, Unauthorized, Unprocessable
+from tally.errors import PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable
+from tally.review.numbers import MAX_DIGITS, parse_count
+from tally.web import csrf
 from tally.web.pages import render
 
 COOKIE = "tally_sesi"
 PRIVATE = "no-store"  # officer pages are never cached by a proxy or the browser's back button
+UPLOAD_SLACK = 64 * 1024  # multipart framing and the small fields beside a photo of the largest size
 
 
 def services_of(request: Request) -> Services:
@@ -51,6 +60,63 @@ def principal(request: Request, *, limited: bool = True) -> Principal:
     return who
 
 
+def current_officer(request: Request) -> Principal:  # a plain def: FastAPI runs it in a thread (database)
+    return principal(request)
+
+
+def officer_unmetered(request: Request) -> Principal:
+    return principal(request, limited=False)
+
+
+Officer = Annotated[Principal, Depends(current_officer)]
+UnmeteredOfficer = Annotated[Principal, Depends(officer_unmetered)]
+
+
+async def unsafe_request(request: Request, services: ServicesDep) -> None:
+    """Before a byte of the body is read: its declared size within the limit, and the request from our own
+    origin (`tally.web.csrf`). The body-limit middleware (`tally.bootstrap`) caps a body without a size."""
+    declared = request.headers.get("content-length", "")
+    limit = services.settings.max_upload_bytes + UPLOAD_SLACK
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(
+            "too_large",
+            f"Kiriman terlalu besar (lebih dari {limit // (1024 * 1024)} MB). Kirim satu foto saja.",
+        )
+    csrf.check_origin(request, services.settings.public_url)
+
+
+UnsafeRequest = Annotated[None, Depends(unsafe_request)]
+
+
+async def session_form(request: Request, _: UnsafeRequest, _who: Officer, services: ServicesDep) -> None:
+    """A logged-in officer's state-changing request: size and origin, the session valid (all before the body
+    is read), then the session's form token."""
+    secret = services.settings.secret_key
+    await csrf.check_token(request, csrf.session_token(secret, request.cookies.get(COOKIE, "")))
+
+
+async def entry_form(request: Request, _: UnsafeRequest, services: ServicesDep) -> None:
+    """Log in or activate a phone: size and origin, then the pre-session (or current session's) token."""
+    secret = services.settings.secret_key
+    await csrf.check_token(request, csrf.expected_token(request, secret, request.cookies.get(COOKIE, "")))
+
+
+SessionForm = Depends(session_form)
+EntryForm = Depends(entry_form)
+
+
+async def officer_form(request: Request) -> AsyncIterator[FormData]:
+    """The multipart body of an upload, read only now (after `SessionForm`), its temp files closed after."""
+    form = await request.form(max_files=1, max_fields=64)
+    try:
+        yield form
+    finally:
+        await form.close()
+
+
+UploadForm = Annotated[FormData, Depends(officer_form)]
+
+
 def actor(request: Request, who: Principal) -> Actor:
     origin = request.client.host if request.client is not None else ""
     return Actor(who.subject, who.role.value, origin)
@@ -62,36 +128,39 @@ def set_session(request: Request, response: Response, token: str) -> None:
     response.set_cookie(
         COOKIE, token, httponly=True, secure=secure, samesite="strict", path="/", max_age=14 * 24 * 3600
     )
+    response.delete_cookie(csrf.PRE_COOKIE, path="/petugas")
 
 
 def page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    """An officer page, its forms carrying this browser's CSRF token (a new pre-session one is set)."""
     services = services_of(request)
+    settings = services.settings
     with services.sessions() as s:
         ctx.setdefault("head", latest_head(s))
-    html = render(name, request=request, **ctx)
-    return HTMLResponse(html, status_code=status, headers={"Cache-Control": PRIVATE})
+    token, fresh = csrf.form_token(request, settings.secret_key, request.cookies.get(COOKIE, ""))
+    html = render(name, request=request, csrf_token=token, **ctx)
+    response = HTMLResponse(html, status_code=status, headers={"Cache-Control": PRIVATE})
+    if fresh:
+        csrf.set_pre_session(request, response, token, settings.environment == "production")
+    return response
 
 
 def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303, headers={"Cache-Control": PRIVATE})
 
 
-def guarded(request: Request, handler: Callable[[], Response]) -> Response:
-    """Run a page handler; the error tree becomes a page in Bahasa Indonesia (or a trip to the login)."""
-    try:
-        return handler()
-    except Unauthorized:
-        return see_other("/petugas/masuk")
-    except TallyError as exc:
-        response = page(request, "officer/error.html", status=exc.status, message=exc.message, code=exc.code)
-        if isinstance(exc, TooManyRequests):
-            response.headers["Retry-After"] = str(exc.detail.get("retry_after", 1))
-        return response
+RECAP_DIGITS = 10  # a keyed recap line may pass 7 digits: a national total is ~205 million voters
 
 
-def number(text: str) -> int:
-    """A number typed by an officer: digits only (spaces and dots as thousands separators tolerated)."""
+def number(text: str, digits: int = MAX_DIGITS) -> int:
+    """A number typed by an officer: `tally.review.numbers.parse_count` (ASCII digits only, at most seven);
+    a keyed recap line (`digits=RECAP_DIGITS`) by the same rule with room for a national total."""
+    if digits <= MAX_DIGITS:
+        return parse_count(text)
     cleaned = text.strip().replace(".", "").replace(" ", "")
-    if not cleaned.isdigit():
-        raise Unprocessable("not_a_number", f"{text!r} bukan angka. Ketik angka saja, lalu Enter.")
+    if not (cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= digits):
+        shown = "".join(ch if ch.isprintable() else "?" for ch in text[:20])
+        raise Unprocessable(
+            "not_a_number", f"{shown!r} bukan angka yang sah. Ketik angka 0–9 saja, lalu kirim ulang."
+        )
     return int(cleaned)

@@ -1,25 +1,38 @@
 """Officers' pages under `/petugas`: log in (staff) or activate a phone (KPPS), then each role's own page.
 
-`build_officer_router()` returns one router; each role's routes live in their own module (`kpps`, `review`,
-`keying`, `practice`, `salinan`) and are added by its `register(router)`. Every handler runs through
-`officer_common.guarded`, so the error tree of `tally.errors` becomes a page an officer can act on.
+`router` is the one officer router: these entry routes, and each role's routes from its own module (`kpps`,
+`review`, `keying`, `practice`, `salinan`). It is tagged `OFFICER_PAGES`, so the error tree of `tally.errors`
+becomes a page an officer can act on (`tally.web.errors`). Every state-changing route carries `SessionForm`
+or `EntryForm` (same origin, the form's CSRF token: `tally.web.csrf`).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
+from anyio import to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tally.auth.scope import Role
+from tally.auth.scope import Principal, Role
 from tally.auth.service import activate, login, revoke
-from tally.web.keying import register as register_keying
-from tally.web.kpps import register as register_kpps
-from tally.web.officer_common import COOKIE, guarded, page, principal, see_other, services_of, set_session
-from tally.web.practice import register as register_practice
-from tally.web.review import register as register_review
-from tally.web.salinan import register as register_salinan
+from tally.errors import TallyError, Unauthorized
+from tally.web.keying import router as keying_routes
+from tally.web.kpps import router as kpps_routes
+from tally.web.officer_common import (
+    COOKIE,
+    EntryForm,
+    Officer,
+    SessionForm,
+    page,
+    see_other,
+    services_of,
+    set_session,
+)
+from tally.web.pages import OFFICER_PAGES
+from tally.web.practice import router as practice_routes
+from tally.web.review import router as review_routes
+from tally.web.salinan import router as salinan_routes
 
 HOME = {
     Role.KPPS: "/petugas/kpps",
@@ -28,56 +41,88 @@ HOME = {
     Role.KPU: "/petugas/rekap",
 }
 
+router = APIRouter(include_in_schema=False, tags=[OFFICER_PAGES])
 
-def build_officer_router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
 
-    @router.get("/petugas", response_class=HTMLResponse)
-    def home(request: Request) -> Response:
-        return guarded(request, lambda: see_other(HOME[principal(request).role]))
+def _client(request: Request) -> str:
+    return request.client.host if request.client is not None else ""
 
-    @router.get("/petugas/masuk", response_class=HTMLResponse)
-    def login_page(request: Request) -> Response:
-        return page(request, "officer/login.html")
 
-    @router.post("/petugas/masuk")
-    def login_post(
-        request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
-    ) -> Response:
-        def go() -> Response:
-            with services_of(request).sessions() as s, s.begin():
-                token, who = login(s, username.strip(), password)
-            response = see_other(HOME[who.role])
-            set_session(request, response, token)
-            return response
+def _staff_session(request: Request) -> Principal | None:
+    """The staff officer already logged in in this browser, if any (named on a code activated here)."""
+    token = request.cookies.get(COOKIE, "")
+    if not token:
+        return None
+    try:
+        who = services_of(request).principal(token)
+    except TallyError:
+        return None
+    return who if who.role is not Role.KPPS else None
 
-        return guarded(request, go)
 
-    @router.post("/petugas/aktivasi")
-    def activate_post(request: Request, kode: Annotated[str, Form()]) -> Response:
-        def go() -> Response:
-            with services_of(request).sessions() as s, s.begin():
-                token, _ = activate(s, kode)
-            response = see_other(HOME[Role.KPPS])
-            set_session(request, response, token)
-            return response
+@router.get("/petugas", response_class=HTMLResponse)
+def home(who: Officer) -> Response:
+    return see_other(HOME[who.role])
 
-        return guarded(request, go)
 
-    @router.post("/petugas/keluar")
-    def logout(request: Request) -> Response:
-        def go() -> Response:
-            who = principal(request)
-            services = services_of(request)
-            with services.sessions() as s, s.begin():
-                revoke(s, who.token_hash)
-            services.forget(who.token_hash)
-            response = see_other("/petugas/masuk")
-            response.delete_cookie(COOKIE, path="/")
-            return response
+@router.get("/petugas/masuk", response_class=HTMLResponse)
+def login_page(request: Request) -> Response:
+    return page(request, "officer/login.html")
 
-        return guarded(request, go)
 
-    for register in (register_kpps, register_review, register_keying, register_practice, register_salinan):
-        register(router)
-    return router
+@router.post("/petugas/masuk", dependencies=[EntryForm])
+async def login_post(
+    request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
+) -> Response:
+    services, client = services_of(request), _client(request)
+    services.guard.check_client(client)
+
+    def check() -> tuple[str, Principal]:
+        with services.sessions() as s, s.begin():
+            return login(s, username.strip(), password, policy=services.policy, origin=client)
+
+    with services.guard.password_slot():
+        try:
+            token, who = await to_thread.run_sync(check)
+        except Unauthorized:
+            services.guard.failed_login(client)
+            raise
+    response = see_other(HOME[who.role])
+    set_session(request, response, token)
+    return response
+
+
+@router.post("/petugas/aktivasi", dependencies=[EntryForm])
+async def activate_post(request: Request, kode: Annotated[str, Form()]) -> Response:
+    services, client = services_of(request), _client(request)
+    services.guard.check_code(client, kode)
+
+    def exchange() -> str:
+        by = _staff_session(request)
+        with services.sessions() as s, s.begin():
+            token, _ = activate(s, kode, by=by, origin=client, policy=services.policy)
+        return token
+
+    try:
+        token = await to_thread.run_sync(exchange)
+    except Unauthorized:
+        services.guard.failed_code(client, kode)
+        raise
+    response = see_other(HOME[Role.KPPS])
+    set_session(request, response, token)
+    return response
+
+
+@router.post("/petugas/keluar", dependencies=[SessionForm])
+def logout(request: Request, who: Officer) -> Response:
+    services = services_of(request)
+    with services.sessions() as s, s.begin():
+        revoke(s, who.token_hash)
+    services.forget(who.token_hash)
+    response = see_other("/petugas/masuk")
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+for _routes in (kpps_routes, review_routes, keying_routes, practice_routes, salinan_routes):
+    router.include_router(_routes)

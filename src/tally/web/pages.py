@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from tally.review.crops import PhotoCache
+from tally.review.practice import Practice
 from tally.web.model import shares
 
 T = TypeVar("T")
 
-_ENV = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+# A router's tag names how its errors are shown (`tally.web.errors`): these two as pages, any other as JSON.
+PUBLIC_PAGES = "halaman-publik"
+OFFICER_PAGES = "halaman-petugas"
 
 
 def _angka(n: int | None) -> str:
@@ -31,13 +33,23 @@ def _persen(x: float) -> str:
     return f"{100 * x:.2f}".replace(".", ",") + "%"
 
 
-_ENV.filters["angka"] = _angka
-_ENV.filters["persen"] = _persen
-_ENV.globals["shares"] = shares
+@functools.cache
+def templates() -> Environment:
+    """The Jinja environment, built on first use (not at import) and shared: templates compile once."""
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["angka"] = _angka
+    env.filters["persen"] = _persen
+    env.globals["shares"] = shares
+    return env
 
 
 def render(name: str, **context: Any) -> str:
-    return _ENV.get_template(name).render(**context)
+    return templates().get_template(name).render(**context)
 
 
 class PageCache:
@@ -62,3 +74,18 @@ class PageCache:
                 self._items.clear()
             self._items[key] = (now + self.seconds, value)
         return value
+
+
+@dataclass
+class WebState:
+    """What the pages keep per app, made by `tally.web.install` (no import-time globals: tests build several
+    apps in one process): the public page cache, the decoded photos the crops share, the latihan reader."""
+
+    page_cache: PageCache
+    photos: PhotoCache
+    practice: Practice
+
+
+def web_state(request: Request) -> WebState:
+    state: WebState = request.app.state.web
+    return state

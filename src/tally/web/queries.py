@@ -16,19 +16,16 @@ from tally.db.audit import AuditEntry
 from tally.db.flags import FlagRow
 from tally.db.regions import RegionRow, TpsRow
 from tally.db.results import TpsResultRow
+from tally.db.scope import in_region
 from tally.db.sheets import ContestRow, SheetRow, SheetValueRow
 from tally.election.recap import recap
-from tally.election.scope import in_region
+from tally.errors import NotFound
 from tally.web.model import Crumb, FlagView, RegionPage, SheetView, TpsPage
 
-__all__ = ["NotFound", "RegionPage", "TpsPage"]
+__all__ = ["RegionPage", "TpsPage"]
 
 NASIONAL = RegionCode("")
 NASIONAL_NAME = "Indonesia"
-
-
-class NotFound(LookupError):
-    """No such region, TPS or contest."""
 
 
 def contests(session: Session) -> list[tuple[str, str]]:
@@ -41,7 +38,7 @@ def load_contest(session: Session, contest_id: str | None) -> Contest:
         stmt = select(ContestRow).where(ContestRow.id == contest_id)
     row = None if contest_id and "\x00" in contest_id else session.execute(stmt).scalar_one_or_none()
     if row is None:  # (a NUL never reaches PostgreSQL, which refuses it in text)
-        raise NotFound(f"kontes tidak ditemukan: {contest_id or '(belum ada)'}")
+        raise NotFound("unknown_contest", f"kontes tidak ditemukan: {contest_id or '(belum ada)'}")
     return parse_contest(row.source)
 
 
@@ -56,9 +53,9 @@ def crumbs_for(session: Session, code: RegionCode) -> tuple[Crumb, ...]:
 def region_page(session: Session, contest: Contest, code: RegionCode) -> RegionPage:
     depth = level(code)
     if depth >= Level.TPS:
-        raise NotFound(code)
+        raise NotFound("not_a_region", f"{code} adalah TPS, bukan wilayah: buka /tps/{code}")
     if code and session.get(RegionRow, code) is None:
-        raise NotFound(f"wilayah tidak ditemukan: {code}")
+        raise NotFound("unknown_region", f"wilayah tidak ditemukan: {code}")
     summary = recap(session.connection(), contest, code)
     child_level = Level(int(depth) + 1)
     if child_level is Level.TPS:
@@ -109,7 +106,7 @@ def flags_in(
 def tps_page(session: Session, contest: Contest, tps: TpsId) -> TpsPage:
     row = session.get(TpsRow, tps)
     if row is None:
-        raise NotFound(f"TPS tidak ditemukan: {tps}")
+        raise NotFound("unknown_tps", f"TPS tidak ditemukan: {tps}")
     result = session.get(TpsResultRow, (contest.id, tps))
     values: dict[str, int | None] = {}
     if result is not None:

@@ -2,34 +2,29 @@
 
 from __future__ import annotations
 
-from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from reconcile.ids import InvalidCode, parse_tps_id
-from tally.errors import NotFound
-from tally.review.salinan import salinan_pdf
-from tally.web import queries
-from tally.web.officer_common import guarded, services_of
+from tally.web.officer_common import services_of
+from tally.web.pages import OFFICER_PAGES
+from tally.web.routes import parse_tps
+from tally.web.salinan_pdf import salinan_pdf
+
+router = APIRouter(tags=[OFFICER_PAGES])
 
 
-def register(router: APIRouter) -> None:
-    @router.get("/salinan/{tps}.pdf")
-    async def salinan(request: Request, tps: str) -> Response:
-        def go() -> Response:
-            services = services_of(request)
-            try:
-                tps_id = parse_tps_id(tps)
-                with services.sessions() as s:
-                    body = salinan_pdf(
-                        s, services.contest, tps_id, services.store, str(request.base_url).rstrip("/")
-                    )
-            except (InvalidCode, queries.NotFound) as exc:
-                raise NotFound("unknown_tps", f"TPS tidak ditemukan: {tps}") from exc
-            headers = {
-                "Cache-Control": "public, max-age=15",
-                "Content-Disposition": f'inline; filename="salinan-{tps_id}.pdf"',
-            }
-            return Response(body, media_type="application/pdf", headers=headers)
-
-        return await to_thread.run_sync(guarded, request, go)
+@router.get("/salinan/{tps}.pdf")
+def salinan(request: Request, tps: str) -> Response:
+    """The public address printed on the copy is the configured one (`TALLY_PUBLIC_URL`), never the request's
+    Host header (anyone can send any Host); without it the copy names the path alone."""
+    services = services_of(request)
+    tps_id = parse_tps(tps)
+    with services.sessions() as s:
+        body = salinan_pdf(
+            s, services.contest, tps_id, services.store, services.settings.public_url.rstrip("/")
+        )
+    headers = {
+        "Cache-Control": "public, max-age=15",
+        "Content-Disposition": f'inline; filename="salinan-{tps_id}.pdf"',
+    }
+    return Response(body, media_type="application/pdf", headers=headers)

@@ -1,7 +1,7 @@
-"""Applying one reading: the reading row, the TPS's sheet, its flags, the photo's status and the job's end,
-in ONE transaction. The reading is unique per (photo, model version), so a job delivered twice (a worker
-killed after the commit but before it acknowledged) applies once; the second attempt finds the row and
-only closes the job.
+"""Applying one reading: the reading row, the TPS's sheet, its flags, the photo's status, its ONE audit entry
+(carrying the values read and the TPS results they set) and the job's end, in ONE transaction. The reading
+is unique per (photo, model version), so a job delivered twice (a worker killed after the commit but before
+it acknowledged) applies once; the second attempt finds the row and only closes the job.
 """
 
 from __future__ import annotations
@@ -18,11 +18,14 @@ from ocr.fields import decode_tps
 from ocr.reading import Reading
 from reconcile.contest import Contest
 from reconcile.sheet import Source
+from tally.audit import Action, Actor, append
+from tally.audit.replay import ResultChange, results_json
 from tally.db.intake import OcrJobRow, PhotoRow, ReadingRow
 from tally.db.sheets import ContestRow, SheetRow, SheetValueRow
+from tally.election.rejudge import rejudge
+from tally.election.store import save_contest
 from tally.photos.intake import PhotoStatus
 from tally.queue.base import Claim
-from tally.review.sheets import rejudge
 
 UNAVAILABLE = "OCR belum terpasang di server ini: foto tersimpan aman, angka belum dibaca."
 
@@ -63,18 +66,37 @@ def apply_reading(
             )
             s.add(row)
             s.flush()  # the unique (photo, model) check fires here
+            changes: list[ResultChange] = []
             if reading is not None and reading.rejected is None and reading.page is not None:
-                row.sheet_id = _store_sheet(s, photo, reading, reader, contest, at)
+                row.sheet_id, changes = _store_sheet(s, photo, reading, reader, contest, at)
             detail = UNAVAILABLE if reading is None else reading.rejected
             s.execute(
                 update(PhotoRow).where(PhotoRow.sha256 == photo.sha256).values(status=status, detail=detail)
             )
+            _audit(s, photo, row, reading, changes)
             _finish(s, claim, at)
         return True
     except IntegrityError:
         with sessions() as s, s.begin():
             _finish(s, claim, at)
         return False
+
+
+def _audit(
+    s: Session, photo: PhotoRow, row: ReadingRow, reading: Reading | None, changes: list[ResultChange]
+) -> None:
+    """The reading's audit entry: what was read from which photo, and every TPS result it set."""
+    after = {
+        "photo": photo.sha256,
+        "page": row.page,
+        "status": row.status,
+        "model": row.model_version,
+        "sheet": row.sheet_id,
+        "values": {} if reading is None else {n: f.value for n, f in sorted(reading.fields.items())},
+        "results": results_json(changes),
+    }
+    actor = Actor(f"ocr:{row.reader}", "system", photo.uploaded_by)
+    append(s, actor, Action.READING, photo.tps_id, {}, after)
 
 
 def _finish(s: Session, claim: Claim, at: datetime) -> None:
@@ -87,7 +109,7 @@ def _finish(s: Session, claim: Claim, at: datetime) -> None:
 
 def _store_sheet(
     s: Session, photo: PhotoRow, reading: Reading, reader: str, contest: Contest, at: datetime
-) -> str:
+) -> tuple[str, list[ResultChange]]:
     """The TPS's sheet as read so far: the newest reading of each page, decoded together (a page-3 total
     that its own page could not confirm is settled by page 2's numbers once they arrive), then its flags."""
     newest = (
@@ -128,8 +150,7 @@ def _store_sheet(
     s.flush()
     # Judge the kelurahan again in this transaction: the TPS's result, the region totals and its flags
     # move together with the reading, so a recap never waits for a batch `tally reconcile`.
-    rejudge(s, contest, photo.tps_id)
-    return sheet_id
+    return sheet_id, rejudge(s, contest, photo.tps_id)
 
 
 def _decoded(
@@ -151,5 +172,4 @@ def _decoded(
 
 def _ensure_contest(s: Session, contest: Contest) -> None:
     if s.get(ContestRow, contest.id) is None:
-        s.add(ContestRow(id=contest.id, name=contest.name, source=contest.source))
-        s.flush()
+        save_contest(s.connection(), contest)  # its region totals start from the TPS already stored

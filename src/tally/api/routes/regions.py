@@ -8,7 +8,8 @@ from tally.api.deps import PrincipalDep, ServicesDep, SessionDep
 from tally.api.routes.common import ERRORS
 from tally.api.schemas import PendingDesa, PendingOut, RegionRecap
 from tally.auth.service import require_region
-from tally.photos.views import pending, recap
+from tally.election.recap import recap
+from tally.photos.views import pending
 
 router = APIRouter(tags=["regions"], responses=ERRORS)
 
@@ -17,14 +18,22 @@ router = APIRouter(tags=["regions"], responses=ERRORS)
 def get_recap(region: str, who: PrincipalDep, session: SessionDep, services: ServicesDep) -> RegionRecap:
     """Totals of the TPS counted so far inside the region (use "nasional" for the nation)."""
     code = require_region(who, "" if region == "nasional" else region)
-    r = recap(session, code, services.contest.id)
+    total = recap(session.connection(), services.contest, code).total
     return RegionRecap(
         region=code,
         contest=services.contest.id,
-        tps_expected=r.tps_expected,
-        tps_counted=r.tps_counted,
-        totals=r.totals,
-        paslon=r.paslon,
+        tps_expected=total.tps_expected,
+        tps_counted=total.tps_counted,
+        totals={
+            "dpt": total.dpt,
+            "pengguna": total.pengguna,
+            "suara_sah": total.suara_sah,
+            "suara_tidak_sah": total.suara_tidak_sah,
+            # A counted TPS passed the contest's check sah + tidak sah = total (an error otherwise).
+            "suara_total": total.suara_sah + total.suara_tidak_sah,
+        },
+        # Votes are summed over counted TPS: no paslon line before the first TPS counts.
+        paslon={str(i): v for i, v in enumerate(total.votes, start=1)} if total.tps_counted else {},
     )
 
 

@@ -1,4 +1,8 @@
-"""Hypothesis strategies beside the domain: consistent sheets, small region trees and their TPS."""
+"""Hypothesis strategies beside the domain: consistent sheets, small region trees and their TPS.
+
+Shipped with `reconcile` so that anyone testing against it (this repository's tests, or a caller's) draws the
+same sheets and trees. Hypothesis is a development dependency: import this module from tests only.
+"""
 
 from __future__ import annotations
 
