@@ -217,25 +217,13 @@ def main() -> None:
 
 def _why(f: FieldReading, typed: int | None, true: int | None) -> str:
     """Why a field still needs the PPS after the blind answer (the bench's own words, not the page's)."""
-    own = _spelled(f)
     if typed is not None and typed != (true or 0):
         return "the KPPS slipped"
-    if own != true:
-        return "the reader misread (KPPS typed it right)"
+    if (f.reason or "").startswith("Petugas menulis"):
+        return "the machine read otherwise (KPPS typed it right)"
     if f.digits and any(d.flags for d in f.digits):
         return "a box flag (" + ",".join(sorted({g for d in f.digits for g in d.flags})) + ")"
-    if f.value != own:
-        return "the arithmetic points elsewhere (a slip on the form)"
-    return f"a check on the form is broken or unconfirmed: {f.reason}"
-
-
-def _spelled(f: FieldReading) -> int | None:
-    """The number the digit boxes spell on their own (an X or a leading 0 is no digit)."""
-    digits = [d.value for d in f.digits]
-    if not digits or all(d is None for d in digits):
-        return None
-    return int("".join(str(d or 0) for d in digits))
-
+    return "a check on the form is broken or unconfirmed (an officer's slip on paper)"
 
 if __name__ == "__main__":
     main()

@@ -24,15 +24,16 @@ A field is ``accepted`` only when all of these hold, otherwise it goes to ``revi
    that holds with every other field in it read surely (≥ PARTNER_MIN) as its own digits say and caught in
    no broken check.
 A wrong number thus needs a confident misread that the bubbles or the arithmetic confirm by coincidence.
-A person's number never overrules the photo: a typed value the digits do not read best fails rule 1 and goes
-to the next officer with both readings (the 2024 lesson: one tired "sesuai" must not settle a number alone).
+A person's number never overrules the photo: a typed value other than the machine's own decoded reading (the
+page decoded without the person) fails rule 1 and goes to the next officer with both readings (the 2024
+lesson: one tired "sesuai" must not settle a number alone).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -244,6 +245,12 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
     page = _Page(evidence, _applicable(contest, evidence), max_value(contest))
     own = {n: d[0][0] for n, d in page.dists.items()}
     chosen = page.best()
+    # What a person's blind reading must agree with is the machine's own decoded reading: the page decoded
+    # without it (digits, bubbles, tally and checks), not the digits alone.
+    machine = own
+    if any(e.human is not None for e in evidence.values()):
+        alone = {n: replace(e, human=None) for n, e in evidence.items()}
+        machine = _Page(alone, page.checks, page.limit).best()
     # A check confirms a field only through partners read as their own digits say and caught in no broken
     # check: a partner the arithmetic moved, or one in a mismatch, may be the misread itself.
     # It must also be legible on its own: two X boxes both misread as 8 (one writer's X, read the same way
@@ -277,7 +284,8 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
                 and all(o == name or o in sound for o in c.fields())
             ):
                 agreeing.append(f"cek:{c.rule.value}")
-        reason = _reason(ev, value, post, own[name], posterior, broken, agreeing)
+        read = machine[name] if ev.human is not None else own[name]
+        reason = _reason(ev, value, post, read, posterior, broken, agreeing)
         if reason is None and value is not None and value > page.limit:
             reason = f"Angka {value} melebihi batas {page.limit} untuk satu TPS — kemungkinan salah baca."
         out[name] = Decision(

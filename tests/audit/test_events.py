@@ -10,17 +10,28 @@ import hashlib
 from datetime import UTC, datetime
 
 import pytest
-from audit_events import DESA, PPWP, counted_state, entries, last_seq, refuse, stored_election
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError
 
 from ocr.reading import FieldReading, Reading
 from reconcile.ids import RegionCode
+from support.audit_events import (
+    DESA,
+    POPULATION,
+    PPWP,
+    REGIONS,
+    counted_state,
+    entries,
+    last_seq,
+    refuse,
+    stored_election,
+)
 from tally.audit import Action, Actor, verify_chain
 from tally.auth.scope import Principal, Role
 from tally.db.base import session_factory
 from tally.db.intake import OcrJobRow, PhotoRow
 from tally.db.results import TpsResultRow, TpsVoteRow
+from tally.election.run import reconcile_scope, synth_election
 from tally.queue.base import Claim
 from tally.review.changes import check, decide
 from tally.review.keying import key_in
@@ -83,10 +94,6 @@ def test_synth_rerun_supersedes_the_results_in_one_entry_per_tps(engine: Engine)
 
 
 def test_a_failed_entry_leaves_the_reconcile_unapplied(engine: Engine) -> None:
-    from audit_events import POPULATION, REGIONS
-
-    from tally.election.run import reconcile_scope, synth_election
-
     synth_election(engine, REGIONS, POPULATION, PPWP, DESA, error_share=0.2, seed=7)
     with engine.connect() as conn:
         state = counted_state(conn)

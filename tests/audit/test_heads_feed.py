@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import httpx
-from audit_events import DESA, POPULATION, PPWP, REGIONS
 from sqlalchemy import Engine, func, select
 
+from support.audit_events import DESA, POPULATION, PPWP, REGIONS
 from tally.audit import Action, Actor, HeadSigner, append, sign_head, verify_chain
 from tally.audit.replay import ResultChange, TpsResult, replay, results_json
 from tally.bootstrap import create_app

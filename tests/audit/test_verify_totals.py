@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 import typer
-from audit_events import PPWP, last_seq, stored_election
 from sqlalchemy import Engine, select, text
 from typer.testing import CliRunner
 
+from support.audit_events import PPWP, last_seq, stored_election
 from tally.audit import Action, Actor, HeadSigner, append, sign_head
 from tally.audit.chain import EntryFields, canonical_time, entry_hash
 from tally.audit.log import heads_feed

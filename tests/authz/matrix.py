@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from authz.world import DESA_A, DESA_C, OUT_DESA, OUT_TPS, PASSWORD, TPS_A, TPS_C, World
-from intake.conftest import jpeg, sha
+from support.intake import jpeg, sha
+from support.world import DESA_A, DESA_C, OUT_DESA, OUT_TPS, PASSWORD, TPS_A, TPS_C, World
 
 
 class Access(Enum):

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from authz.world import PASSWORD, TPS_C, World, world
-from badinput.footprint import is_bahasa
+from support.footprint import is_bahasa
+from support.world import PASSWORD, TPS_C, World, world
 from tally.settings import Settings
 
 

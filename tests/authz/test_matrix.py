@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute, _IncludedRouter
 from starlette.routing import Route
 
 from authz.matrix import ROUTES, Access, Call, allowed, scoped
-from authz.world import ROLES, World, world
+from support.world import ROLES, World, world
 from tally.bootstrap import create_app
 from tally.settings import Settings
 

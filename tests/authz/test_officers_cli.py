@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from authz.world import DESA_A, TPS_A, World, world
+from support.world import DESA_A, TPS_A, World, world
 from tally.cli.main import app
 from tally.db.audit import AuditEntry
 from tally.db.intake import StaffRow

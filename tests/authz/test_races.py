@@ -12,8 +12,7 @@ from typing import TypeVar
 import pytest
 from sqlalchemy import func, select
 
-from authz.world import TPS_A, World, world
-from badinput.test_text import _read_tps_a_with_a_doubt
+from support.world import TPS_A, World, read_tps_a_with_a_doubt, world
 from tally.audit import Actor
 from tally.auth.scope import Principal, Role
 from tally.auth.service import activate
@@ -90,7 +89,7 @@ def test_sixteen_concurrent_activations_of_one_code_give_one_token(w: World) -> 
 
 @pytest.mark.parametrize("mixed", [False, True], ids=["all-approve", "approve-and-reject"])
 def test_sixteen_concurrent_decisions_on_one_change_make_one_decision(w: World, mixed: bool) -> None:
-    field = _read_tps_a_with_a_doubt(w)
+    field = read_tps_a_with_a_doubt(w)
     contest = w.app.state.services.contest
     kpps = Principal(Role.KPPS, TPS_A, f"kpps:{TPS_A}", "")
     with w.sessions() as s, s.begin():

@@ -11,10 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from authz.world import DESA_A, TPS_A, TPS_A2, World, world
-from badinput.footprint import is_bahasa
-from badinput.test_text import _read_tps_a_with_a_doubt
-from intake.conftest import jpeg, sha
+from support.footprint import is_bahasa
+from support.intake import jpeg, sha
+from support.world import DESA_A, TPS_A, TPS_A2, World, read_tps_a_with_a_doubt, world
 from tally.auth.codes import grant
 from tally.auth.scope import Role
 from tally.auth.secrets import new_token
@@ -72,7 +71,7 @@ def test_the_issuer_of_a_tps_codes_is_never_its_second_person(settings: Settings
     """The attack of issue 14 #1, with the operator handing code issuance to the PPS: the PPS issues,
     activates, proposes as the KPPS, then approves. Refused; another PPS's approval applies it."""
     with world(settings, code_issuer_role="pps") as w:
-        field = _read_tps_a_with_a_doubt(w)
+        field = read_tps_a_with_a_doubt(w)
         pps = login(w, "pps")
         codes = w.client.post(
             f"/api/v1/regions/{DESA_A}/activation-codes", headers={"Authorization": f"Bearer {pps}"}
@@ -107,7 +106,7 @@ def test_the_issuer_of_a_tps_codes_is_never_its_second_person(settings: Settings
 
 def test_a_staff_officer_who_activates_a_device_is_named_and_barred(settings: Settings) -> None:
     with world(settings) as w:
-        field = _read_tps_a_with_a_doubt(w)
+        field = read_tps_a_with_a_doubt(w)
         code = w.new_code(TPS_A, by="kpu")
         pps = login(w, "pps")
         device = w.client.post(

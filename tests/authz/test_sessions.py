@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select, update
 
-from authz.world import DESA_A, PASSWORD, TPS_A2, World, world
+from support.world import DESA_A, PASSWORD, TPS_A2, World, world
 from tally.auth.secrets import digest
 from tally.db.intake import AccessTokenRow, IdempotencyRow
 from tally.settings import DEV_SECRET, Settings

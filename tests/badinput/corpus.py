@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from intake.conftest import jpeg
+from support.intake import jpeg
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from pathlib import Path
 from anyio.from_thread import start_blocking_portal
 
 from badinput.corpus import small
-from badinput.footprint import is_bahasa
-from intake.conftest import Client, sha
+from support.client import Client
+from support.footprint import is_bahasa
+from support.intake import sha
 from tally.bootstrap import create_app
 from tally.settings import Settings
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from authz.world import TPS_A, World, world
 from badinput.corpus import BAD_PHOTOS, EXIF_TRICKS, second_frame, small
-from badinput.footprint import footprint, is_bahasa
-from intake.conftest import sha
+from support.footprint import footprint, is_bahasa
+from support.intake import sha
+from support.world import TPS_A, World, world
 from tally.db.intake import PhotoRow
 from tally.db.review import PracticeAttemptRow
 from tally.settings import Settings

@@ -13,14 +13,11 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from authz.world import PASSWORD, TPS_A, World, world
 from badinput.corpus import INJECTIONS, UNICODE
-from badinput.footprint import footprint, is_bahasa
-from ocr.reading import FieldReading, Reading
+from support.footprint import footprint, is_bahasa
+from support.world import PASSWORD, TPS_A, World, read_tps_a_with_a_doubt, world
 from tally.db.audit import AuditEntry
-from tally.db.intake import PhotoRow
 from tally.settings import Settings
-from tally.worker.apply import apply_reading
 
 TEXTS = INJECTIONS + UNICODE
 MALFORMED_JSON = [
@@ -158,24 +155,8 @@ def test_text_echoed_in_officer_and_public_pages_is_escaped(w: World) -> None:
     assert echoed > 0  # some page did echo the payload (escaped): the check above had something to check
 
 
-def _read_tps_a_with_a_doubt(w: World) -> str:
-    """Run the worker's apply step on the queued photos: TPS_A's photo read with one field in review."""
-    services = w.app.state.services
-    field = next(f.name for f in services.contest.fields if f.page == 1)
-    while (claim := services.queue.claim("test")) is not None:
-        with w.sessions() as s:
-            photo = s.get(PhotoRow, claim.photo_sha256)
-        reading = None
-        if photo.tps_id == TPS_A:
-            doubt = FieldReading(name=field, value=7, confidence=0.5, status="review")
-            reading = Reading(page=photo.page, fields={field: doubt}, model_version="t-1", tps=TPS_A)
-        apply_reading(w.sessions, claim, photo, reading, "test", 0.1, services.contest)
-        services.queue.release(claim)
-    return field
-
-
 def test_a_correction_reason_with_markup_is_shown_escaped_to_the_pps(w: World) -> None:
-    field = _read_tps_a_with_a_doubt(w)
+    field = read_tps_a_with_a_doubt(w)
     kpps = {"Cookie": f"tally_sesi={w.tokens['kpps']}"}
     pps = {"Cookie": f"tally_sesi={w.tokens['pps']}"}
     payload = INJECTIONS[0] + INJECTIONS[1]
@@ -213,7 +194,7 @@ ODD_NUMBERS = ["²", "٣", "１２", "1" * 19, "12345678", "-1", "1e3", "0x10", 
 
 def test_only_ascii_digits_are_numbers_and_anything_else_is_a_clear_422(w: World) -> None:
     """`angka="²"` and 19-digit numbers answered 5xx; `٣` and `１２` were taken as 3 and 12."""
-    field = _read_tps_a_with_a_doubt(w)
+    field = read_tps_a_with_a_doubt(w)
     kpps = {"Cookie": f"tally_sesi={w.tokens['kpps']}"}
     pps = {"Cookie": f"tally_sesi={w.tokens['pps']}"}
     before = footprint(w)
@@ -232,7 +213,7 @@ def test_only_ascii_digits_are_numbers_and_anything_else_is_a_clear_422(w: World
 
 
 def test_a_nul_in_a_correction_reason_is_a_clear_422_on_both_engines(w: World) -> None:
-    field = _read_tps_a_with_a_doubt(w)
+    field = read_tps_a_with_a_doubt(w)
     before = footprint(w)
     kpps = {"Cookie": f"tally_sesi={w.tokens['kpps']}"}
     r = w.client.post(

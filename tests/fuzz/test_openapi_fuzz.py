@@ -28,7 +28,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from authz.world import ROLES, World, world
+from support.world import ROLES, World, world
 from tally.settings import Settings
 
 EXAMPLES = 10  # per operation × generation mode; each is sent as every role

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from intake.conftest import DESA_A, DESA_B, TPS_A, TPS_A2, TPS_B, Intake, jpeg, sha
+from support.intake import DESA_A, DESA_B, TPS_A, TPS_A2, TPS_B, Intake, jpeg, sha
 from tally.auth.scope import Role
 
 URL = "/api/v1/tps/{tps}/pages/1/photos/{sha}"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from intake.conftest import TPS_A, Intake, jpeg, running, seed_regions, sha
+from support.intake import TPS_A, Intake, jpeg, running, seed_regions, sha
 from tally.bootstrap import build_services
 from tally.settings import Settings
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from intake.conftest import TPS_A, RegionCodeOf, jpeg, seed_regions, sha
+from support.intake import TPS_A, RegionCodeOf, jpeg, seed_regions, sha
 from tally.auth.service import activate, issue_codes
 from tally.db.base import make_engine, session_factory
 

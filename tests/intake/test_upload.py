@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from PIL import Image
 
-from intake.conftest import TPS_A, Intake, jpeg, sha
+from support.intake import TPS_A, Intake, jpeg, sha
 
 URL = "/api/v1/tps/{tps}/pages/{page}/photos/{sha}"
 

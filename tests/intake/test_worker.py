@@ -12,17 +12,17 @@ from pathlib import Path
 
 import pytest
 import redis
-from ocr_fill import fill
-from ocr_photos import jpeg as photo_jpeg
-from ocr_photos import photograph
-from ocr_template import TemplateDigits
 from sqlalchemy import func, select
 
-from intake.conftest import TPS_A, Intake, jpeg, running, seed_regions, sha
 from intake.slow_reader import SlowReader
 from ocr.forms.spec import load_spec
 from ocr.reader import PhotoReader
 from reconcile.contest import builtin_contest
+from support.intake import TPS_A, Intake, jpeg, running, seed_regions, sha
+from support.ocr_fill import fill
+from support.ocr_photos import jpeg as photo_jpeg
+from support.ocr_photos import photograph
+from support.ocr_template import TemplateDigits
 from tally.db.intake import OcrJobRow, PhotoRow, ReadingRow
 from tally.db.sheets import SheetRow, SheetValueRow
 from tally.settings import Settings

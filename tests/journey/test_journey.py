@@ -14,8 +14,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from conftest import Service, truth_of
 from reconcile.ids import parent
+from support.journey import Service, truth_of
 from tally.audit import verify_chain
 from tally.auth.scope import Role
 from tally.auth.service import create_staff, issue_codes

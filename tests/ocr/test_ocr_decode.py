@@ -199,6 +199,17 @@ def test_a_blind_reading_equal_to_the_readers_best_settles_a_doubt() -> None:
     assert (typed.value, typed.accepted, typed.agreeing) == (74, True, ("human",))
 
 
+def test_a_blind_reading_agreeing_with_the_decoded_reading_settles_it_where_the_digits_alone_differ() -> None:
+    # The tens box leans to 7 (74) but the bubbles spell 24: the machine's reading is 24, not yet settled.
+    # The officer, paper in hand, types 24: two independent readings agree.
+    doubtful = boxes(None, {7: 0.55, 2: 0.45}, 4)
+    alone = decide({"suara_paslon_1": Evidence("suara_paslon_1", doubtful, omr=24)}, PPWP)["suara_paslon_1"]
+    typed = decide({"suara_paslon_1": Evidence("suara_paslon_1", doubtful, omr=24, human=24)}, PPWP)
+    assert (alone.value, alone.accepted) == (24, False)
+    assert (typed["suara_paslon_1"].value, typed["suara_paslon_1"].accepted) == (24, True)
+    assert set(typed["suara_paslon_1"].agreeing) == {"omr", "human"}
+
+
 def test_a_blind_reading_never_moves_a_number_away_from_what_the_photo_reads() -> None:
     # The officer typed 24 (the reader's second choice): both readings go to the next officer.
     doubtful = boxes(None, {7: 0.6, 2: 0.4}, 4)
@@ -234,7 +245,7 @@ def test_a_misread_box_is_never_accepted_wrong_by_what_a_person_typed(
     value: int, box: int, wrong: int, p_wrong: float, typo: int | None
 ) -> None:
     """Typed right, a misread goes to review. Typed wrong, a wrong number is accepted only where the typo
-    lands exactly on the reader's own best (two readings wrong the same way, what HUMAN_MISS prices): a
+    lands exactly on the machine's own reading (two readings wrong the same way, what HUMAN_MISS prices): a
     person's number alone never moves the value."""
     probs = written(value).copy()
     row = np.full(11, (1 - p_wrong) / 10)
@@ -243,4 +254,5 @@ def test_a_misread_box_is_never_accepted_wrong_by_what_a_person_typed(
     typed = value if typo is None else typo
     out = decide({"suara_paslon_1": Evidence("suara_paslon_1", probs, human=typed)}, PPWP)["suara_paslon_1"]
     if out.accepted and out.value != value:
-        assert typo is not None and typed == out.value == value_distribution(probs)[0][0]
+        machine = decide({"suara_paslon_1": Evidence("suara_paslon_1", probs)}, PPWP)["suara_paslon_1"].value
+        assert typo is not None and typed == out.value == machine

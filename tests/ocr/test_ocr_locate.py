@@ -5,12 +5,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from ocr_photos import photograph, reference
-from ocr_template import TemplateDigits
 
 from ocr.layout import frame_of, load_layouts
 from ocr.locate import locate
 from ocr.reader import PhotoReader
+from support.ocr_photos import photograph, reference
+from support.ocr_template import TemplateDigits
 
 FRAMES = {tag: frame_of(spec) for tag, spec in load_layouts().items()}
 BLANKS = PhotoReader(model=TemplateDigits()).blanks

@@ -4,15 +4,15 @@ goes to review, pages decode again together. The digit model is the test stand-i
 from __future__ import annotations
 
 import pytest
-from ocr_fill import fill
-from ocr_photos import jpeg, photograph
-from ocr_template import TemplateDigits
 
 from ocr.fields import decode_tps
 from ocr.forms.spec import load_spec
 from ocr.reader import PhotoReader
 from ocr.reading import Reading
 from reconcile.contest import builtin_contest
+from support.ocr_fill import fill
+from support.ocr_photos import jpeg, photograph
+from support.ocr_template import TemplateDigits
 
 P2, P3 = load_spec("ppwp-2024", 2), load_spec("ppwp-2024", 3)
 PPWP = builtin_contest("ppwp-2024")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from ocr_photos import jpeg, photograph, reference
 
 from ocr.reader import PhotoReader
+from support.ocr_photos import jpeg, photograph, reference
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from ocr_fill import fill
-from ocr_photos import jpeg, photograph
 
 from ocr.cells import cut_cell, paper_level, printed_mask
 from ocr.forms.render import render_blank
@@ -15,6 +13,8 @@ from ocr.layout import frame_of
 from ocr.locate import locate
 from ocr.omr import read_total
 from ocr.reader import READ_PX_PER_MM, PhotoReader
+from support.ocr_fill import fill
+from support.ocr_photos import jpeg, photograph
 
 P2 = load_spec("ppwp-2024", 2)
 P1 = load_spec("ppwp-2024", 1)

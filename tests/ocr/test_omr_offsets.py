@@ -4,12 +4,12 @@ does not follow): the rings are found where they are printed, and a fit that cou
 from __future__ import annotations
 
 import numpy as np
-from ocr_fill import PPM, fill
 
 from ocr.cells import paper_level
 from ocr.forms.spec import load_spec
 from ocr.omr import centres, read_total
 from ocr.reader import READ_PX_PER_MM
+from support.ocr_fill import PPM, fill
 
 P2 = load_spec("ppwp-2024", 2)
 VALUES = {"suara_paslon_1": 74, "suara_paslon_2": 160, "suara_paslon_3": 5}

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from officers import Office, Sample, office, sample_tps
 
+from support.officers import Office, Sample, office, sample_tps
 from tally.settings import Settings
 
 

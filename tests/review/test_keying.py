@@ -3,11 +3,11 @@ explains it, stored as a RECAP_MISMATCH flag, and audited. Only PPK/KPU of the r
 
 from __future__ import annotations
 
-from officers import DESA_A, KEC, TPS_A, TPS_A2, TPS_B, Office
 from sqlalchemy import select
 
 from reconcile.contest import builtin_contest
 from reconcile.sheet import Source, TallySheet
+from support.officers import DESA_A, KEC, TPS_A, TPS_A2, TPS_B, Office
 from tally.audit import verify_chain
 from tally.auth.scope import Role
 from tally.db.audit import AuditEntry

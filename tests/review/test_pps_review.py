@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import io
 
-from officers import DESA_A, KEC, TPS_A, Office, Sample, truth_reading
 from PIL import Image
 from sqlalchemy import select
 
 from reconcile.contest import builtin_contest
+from support.officers import DESA_A, KEC, TPS_A, Office, Sample, truth_reading
 from tally.audit import verify_chain
 from tally.auth.scope import Role
 from tally.db.audit import AuditEntry

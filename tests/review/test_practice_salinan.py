@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 import zlib
 
-from officers import DESA_A, KEC, TPS_A, Office, Sample, office
 from sqlalchemy import func, select
 from test_pps_review import MISREAD, page2, upload_all
 
 from reconcile.contest import builtin_contest
 from reconcile.ids import NASIONAL
+from support.officers import DESA_A, KEC, TPS_A, Office, Sample, office
 from tally.auth.scope import Role
 from tally.db.audit import AuditEntry
 from tally.db.intake import PhotoRow

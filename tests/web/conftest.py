@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from anyio.from_thread import start_blocking_portal
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from tests_web_helpers import AsgiClient
-from web_election import load_election, web_app
 
 from reconcile.contest import Contest
+from support.client import Client
+from support.web_election import load_election, web_app
 from tally.settings import Settings
 
 
@@ -20,7 +21,10 @@ def election(session: Session) -> Contest:
 
 
 @pytest.fixture
-def client(election: Contest, settings: Settings, engine: Engine) -> Iterator[AsgiClient]:
+def client(election: Contest, settings: Settings, engine: Engine) -> Iterator[Client]:
     app = web_app(settings, engine)
-    yield AsgiClient(app)
+    with start_blocking_portal() as portal:
+        c = Client(app, portal)
+        yield c
+        portal.call(c.http.aclose)
     app.state.services.engine.dispose()

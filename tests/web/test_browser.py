@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 from sqlalchemy.orm import Session
-from web_election import load_election, web_app
 
+from support.web_election import load_election, web_app
 from tally.db.base import make_engine
 from tally.settings import Settings
 

@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 
-from authz.world import PASSWORD, TPS_A, TPS_C, World, world
+from support.world import PASSWORD, TPS_A, TPS_C, World, world
 from tally.db.intake import ActivationCodeRow
 from tally.db.review import ReviewChangeRow
 from tally.settings import Settings

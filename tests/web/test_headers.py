@@ -14,7 +14,7 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 
-from authz.world import TPS_A, World, world
+from support.world import TPS_A, World, world
 from tally.api.middleware import script_hashes
 from tally.settings import Settings
 

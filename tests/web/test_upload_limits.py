@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from authz.world import World, world
-from badinput.footprint import footprint
+from support.footprint import footprint
+from support.world import World, world
 from tally.settings import Settings
 from tally.web.csrf import session_token
 

@@ -76,6 +76,17 @@ class Services:
         with self._lock:
             self._principals.pop(token_hash, None)
 
+    def forget_all(self, scope_or_subject: str) -> None:
+        """Drop this process's cached callers whose scope or subject is the one given (a TPS's revoked
+        devices, a disabled account): refused here at once, on other API nodes within `PRINCIPAL_TTL_S`.
+        Dropping one too many only costs a database read."""
+        with self._lock:
+            gone = [
+                k for k, (who, _) in self._principals.items() if scope_or_subject in (who.scope, who.subject)
+            ]
+            for k in gone:
+                del self._principals[k]
+
     def tps_allowed(self, who: Principal, tps: str) -> bool:
         """True when `tps` is a TPS seen lately and inside `who`'s scope: no database needed. False means
         ask `require_tps` (unknown TPS, out of scope, or not seen lately), which raises the right error."""

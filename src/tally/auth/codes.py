@@ -77,6 +77,16 @@ def require_code_issuer(who: Principal, region: RegionCode, policy: Policy = DEF
         raise Unprocessable("bad_region", "Kode aktivasi diterbitkan per kelurahan/desa.")
 
 
+def device_managers(policy: Policy = DEFAULT) -> frozenset[Role]:
+    """The roles that may revoke a TPS's devices (inside their region): the code issuer, and KPU."""
+    return frozenset({policy.code_issuer, Role.KPU})
+
+
+def require_device_manager(who: Principal, policy: Policy = DEFAULT) -> None:
+    if who.role not in device_managers(policy):
+        raise Forbidden("role", "Hanya penerbit kode aktivasi atau KPU yang dapat mencabut perangkat KPPS.")
+
+
 def issue_codes(
     session: Session,
     region: RegionCode,

@@ -120,7 +120,10 @@ def issue_codes(
     by: By,
     tps: Annotated[str | None, typer.Option(help="Hanya untuk TPS ini (terbitkan ulang satu TPS)")] = None,
     out: Annotated[Path | None, typer.Option(help="Tulis CSV ke berkas ini (bawaan: layar)")] = None,
-    pdf: Annotated[Path | None, typer.Option(help="Juga tulis PDF siap cetak, satu kode per baris")] = None,
+    pdf: Annotated[
+        Path | None,
+        typer.Option(help="Juga tulis PDF siap cetak: per TPS kelurahan, kode, masa berlaku, cara aktivasi"),
+    ] = None,
 ) -> None:
     """Terbitkan kode aktivasi sekali pakai untuk setiap TPS di kelurahan/desa (CSV: tps_id,code,expires_at).
 
@@ -128,6 +131,7 @@ def issue_codes(
     itu. Menerbitkan ulang mencabut semua kode lama dan perangkat KPPS TPS tersebut."""
     from reconcile.ids import InvalidCode
     from tally.audit import Actor
+    from tally.auth.code_sheet import codes_pdf, slips
     from tally.auth.policy import Policy
     from tally.auth.service import issue_codes as issue
     from tally.auth.service import require_code_issuer, require_region
@@ -144,6 +148,7 @@ def issue_codes(
             issued = issue(
                 s, code, who.subject, actor=Actor(who.subject, who.role.value, "cli"), only_tps=tps
             )
+            sheet = slips(s, issued) if pdf else []
     except (TallyError, InvalidCode) as exc:
         _fail(exc)
     finally:
@@ -156,20 +161,7 @@ def issue_codes(
     if out:
         handle.close()
     if pdf:
-        _codes_pdf(pdf, region, [(i.tps_id, i.code) for i in issued])
-
-
-def _codes_pdf(path: Path, region: str, rows: list[tuple[str, str]]) -> None:
-    from fpdf import FPDF
-
-    doc = FPDF(format="A4")
-    doc.add_page()
-    doc.set_font("Helvetica", size=14)
-    doc.cell(0, 10, f"Kode aktivasi KPPS - wilayah {region}", new_x="LMARGIN", new_y="NEXT")
-    doc.set_font("Courier", size=12)
-    for tps_id, code in rows:
-        doc.cell(0, 8, f"TPS {tps_id}    {code}", new_x="LMARGIN", new_y="NEXT")
-    doc.output(str(path))
+        pdf.write_bytes(codes_pdf(sheet, settings.public_url.rstrip("/"), code))
 
 
 @officers_app.command("add-staff")

@@ -24,6 +24,7 @@ from starlette.datastructures import FormData
 from tally.api.deps import Services, ServicesDep
 from tally.audit import Actor, latest_head
 from tally.auth.scope import Principal
+from tally.auth.service import device_managers
 from tally.errors import PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable
 from tally.review.numbers import MAX_DIGITS, parse_count
 from tally.web import csrf
@@ -137,6 +138,7 @@ def page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResp
     settings = services.settings
     with services.sessions() as s:
         ctx.setdefault("head", latest_head(s))
+    ctx.setdefault("official_roles", {r.value for r in device_managers(services.policy)})  # /petugas/kode
     token, fresh = csrf.form_token(request, settings.secret_key, request.cookies.get(COOKIE, ""))
     html = render(name, request=request, csrf_token=token, **ctx)
     response = HTMLResponse(html, status_code=status, headers={"Cache-Control": PRIVATE})

@@ -1,9 +1,9 @@
 """Officers' pages under `/petugas`: log in (staff) or activate a phone (KPPS), then each role's own page.
 
 `router` is the one officer router: these entry routes, and each role's routes from its own module (`kpps`,
-`review`, `keying`, `practice`, `salinan`). It is tagged `OFFICER_PAGES`, so the error tree of `tally.errors`
-becomes a page an officer can act on (`tally.web.errors`). Every state-changing route carries `SessionForm`
-or `EntryForm` (same origin, the form's CSRF token: `tally.web.csrf`).
+`review`, `keying`, `officials`, `practice`, `salinan`). It is tagged `OFFICER_PAGES`, so the error tree of
+`tally.errors` becomes a page an officer can act on (`tally.web.errors`). Every state-changing route carries
+`SessionForm` or `EntryForm` (same origin, the form's CSRF token: `tally.web.csrf`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from tally.web.officer_common import (
     services_of,
     set_session,
 )
+from tally.web.officials import router as officials_routes
 from tally.web.pages import OFFICER_PAGES
 from tally.web.practice import router as practice_routes
 from tally.web.review import router as review_routes
@@ -124,5 +125,5 @@ def logout(request: Request, who: Officer) -> Response:
     return response
 
 
-for _routes in (kpps_routes, review_routes, keying_routes, practice_routes, salinan_routes):
+for _routes in (kpps_routes, review_routes, keying_routes, officials_routes, practice_routes, salinan_routes):
     router.include_router(_routes)

@@ -29,7 +29,7 @@ from tally.api.schemas import (
 from tally.audit import Actor
 from tally.auth import service
 from tally.auth.scope import Principal, Role
-from tally.errors import Forbidden, TallyError, Unauthorized
+from tally.errors import TallyError, Unauthorized
 
 router = APIRouter(tags=["officers"], responses=ERRORS)
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
@@ -134,10 +134,7 @@ def revoke_devices(
 
     def act(s: Session) -> tuple[int, dict[str, object]]:
         tps = service.require_tps(s, who, tps_id)
-        if who.role not in (services.policy.code_issuer, Role.KPU):
-            raise Forbidden(
-                "role", "Hanya penerbit kode aktivasi atau KPU yang dapat mencabut perangkat KPPS."
-            )
+        service.require_device_manager(who, services.policy)
         count = service.revoke_devices(s, tps, Actor(who.subject, who.role.value, client_of(request)))
         return 200, DevicesRevokedOut(tps_id=tps, devices_revoked=count).model_dump()
 

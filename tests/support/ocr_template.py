@@ -8,8 +8,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from ocr_fill import FONT
 from PIL import Image, ImageDraw, ImageFont
+
+from support.ocr_fill import FONT
 
 SIZE = 20
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from authz.world import World
+from support.world import World
 from tally.db.intake import IdempotencyRow, OcrJobRow, PhotoRow
 from tally.db.review import ReviewChangeRow
 

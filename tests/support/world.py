@@ -14,18 +14,21 @@ from typing import Any
 from anyio.from_thread import start_blocking_portal
 from fastapi import FastAPI
 
-from intake.conftest import Client, jpeg, sha
+from ocr.reading import FieldReading, Reading
 from reconcile.contest import builtin_contest
 from reconcile.ids import parent
+from support.client import Client
+from support.intake import jpeg, sha
 from tally.auth.codes import grant
 from tally.auth.scope import Role
 from tally.auth.secrets import new_token
 from tally.auth.service import _HASHER, issue_codes
 from tally.bootstrap import create_app
-from tally.db.intake import StaffRow
+from tally.db.intake import PhotoRow, StaffRow
 from tally.db.regions import RegionRow, TpsRow
 from tally.election.store import save_contest
 from tally.settings import Settings
+from tally.worker.apply import apply_reading
 
 PASSWORD = "kata-sandi-yang-panjang"
 PROV, KAB, KEC = "31", "31.73", "31.73.04"
@@ -142,3 +145,19 @@ def world(settings: Settings, **update: Any) -> Iterator[World]:
         finally:
             portal.call(w.client.http.aclose)
     app.state.services.engine.dispose()
+
+
+def read_tps_a_with_a_doubt(w: World) -> str:
+    """Run the worker's apply step on the queued photos: TPS_A's photo read with one field in review."""
+    services = w.app.state.services
+    field = next(f.name for f in services.contest.fields if f.page == 1)
+    while (claim := services.queue.claim("test")) is not None:
+        with w.sessions() as s:
+            photo = s.get(PhotoRow, claim.photo_sha256)
+        reading = None
+        if photo.tps_id == TPS_A:
+            doubt = FieldReading(name=field, value=7, confidence=0.5, status="review")
+            reading = Reading(page=photo.page, fields={field: doubt}, model_version="t-1", tps=TPS_A)
+        apply_reading(w.sessions, claim, photo, reading, "test", 0.1, services.contest)
+        services.queue.release(claim)
+    return field

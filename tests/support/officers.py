@@ -1,5 +1,5 @@
-"""Helpers of the officer-page tests: the app on the shared database, a browser-like client per officer
-(cookies kept), a sample C.Hasil photo with its truth, and readings built from that truth."""
+"""The officers' world: the app on the shared database, a browser-like client per officer (cookies kept,
+`support.client`), a sample C.Hasil photo with its truth, and readings built from that truth."""
 
 from __future__ import annotations
 
@@ -11,15 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
-from bs4 import BeautifulSoup
 from fastapi import FastAPI
 
-from intake.conftest import with_form_token
 from ocr.reading import Candidate, DigitReading, FieldReading, Reading
 from reconcile.contest import builtin_contest
 from reconcile.ids import NASIONAL, TpsId, parent
+from support.client import Client
 from tally.auth.scope import Role
 from tally.auth.service import activate, create_staff, issue_codes
 from tally.bootstrap import create_app
@@ -48,47 +46,23 @@ def seed(app: FastAPI, extra_tps: list[tuple[str, str]] = ()) -> None:  # type: 
         save_tps(s.connection(), NASIONAL, [Tps(TpsId(t), 280) for t in all_tps])
 
 
-class Browser:
-    """One officer's browser: blocking calls into the ASGI app, cookies kept between requests."""
-
-    def __init__(self, app: FastAPI, portal: BlockingPortal) -> None:
-        self.app, self.portal = app, portal
-        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://tally.test")
-
-    def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
-        kw["headers"] = with_form_token(self.app, method, url, kw.get("headers"), self.http.cookies)
-        return self.portal.call(lambda: self.http.request(method, url, **kw))
-
-    def get(self, url: str, **kw: Any) -> httpx.Response:
-        return self.request("GET", url, **kw)
-
-    def post(self, url: str, **kw: Any) -> httpx.Response:
-        return self.request("POST", url, **kw)
-
-    def soup(self, url: str) -> BeautifulSoup:
-        r = self.get(url)
-        assert r.status_code == 200, (r.status_code, r.text[:400])
-        assert r.headers["content-type"].startswith("text/html")
-        return BeautifulSoup(r.text, "html.parser")
-
-
 @dataclass
 class Office:
     app: FastAPI
     portal: BlockingPortal
     settings: Settings
-    browsers: list[Browser]
+    browsers: list[Client]
 
     @property
     def sessions(self) -> Any:
         return self.app.state.services.sessions
 
-    def browser(self) -> Browser:
-        b = Browser(self.app, self.portal)
+    def browser(self) -> Client:
+        b = Client(self.app, self.portal)
         self.browsers.append(b)
         return b
 
-    def kpps(self, tps: str) -> Browser:
+    def kpps(self, tps: str) -> Client:
         with self.sessions() as s, s.begin():
             code = next(c.code for c in issue_codes(s, parent(tps), "test") if c.tps_id == tps)  # type: ignore[arg-type]
         b = self.browser()
@@ -96,7 +70,7 @@ class Office:
         assert r.status_code == 303 and r.headers["location"] == "/petugas/kpps", r.text
         return b
 
-    def staff(self, username: str, role: Role, region: str) -> Browser:
+    def staff(self, username: str, role: Role, region: str) -> Client:
         with self.sessions() as s, s.begin():
             create_staff(s, username, PASSWORD, role, region)
         b = self.browser()
