@@ -39,6 +39,7 @@ import json  # noqa: E402
 
 import cv2  # noqa: E402
 
+from ocr.corpus.make import load  # noqa: E402
 from ocr.fields import decode_tps  # noqa: E402
 from ocr.reader import PhotoReader  # noqa: E402
 from ocr.reading import FieldReading, Reading  # noqa: E402
@@ -53,19 +54,9 @@ def _init() -> None:
     _READER = PhotoReader()
 
 
-def _load(source: Any) -> tuple[bytes, dict[str, Any]]:
-    if isinstance(source, str):
-        p = Path(source)
-        return p.with_suffix(".jpg").read_bytes(), json.loads(p.read_text("utf-8"))
-    from ocr.corpus.make import make_one
-
-    s = make_one(source)
-    return s.jpeg, s.truth
-
-
 def read_one(source: Any) -> tuple[tuple[Any, ...], dict[str, Any], dict[str, Any], int]:
     assert _READER is not None
-    jpeg, truth = _load(source)
+    jpeg, truth = load(source)
     reading = _READER.read(jpeg, tps=truth.get("tps"))
     tps = (truth["contest"], truth["severity"], truth["seed"], truth["index"] // 3)  # 3 pages per TPS
     return tps, reading.to_json(), truth["fields"], int(truth["page"])
@@ -224,6 +215,7 @@ def _why(f: FieldReading, typed: int | None, true: int | None) -> str:
     if f.digits and any(d.flags for d in f.digits):
         return "a box flag (" + ",".join(sorted({g for d in f.digits for g in d.flags})) + ")"
     return "a check on the form is broken or unconfirmed (an officer's slip on paper)"
+
 
 if __name__ == "__main__":
     main()

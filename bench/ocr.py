@@ -18,7 +18,6 @@ as Sirekap did, so their silent errors are their wrong fields. Timings are on on
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing as mp
 import os
 import resource
@@ -40,6 +39,7 @@ import numpy as np  # noqa: E402
 import pytesseract  # noqa: E402
 
 from ocr.cells import cut_cell, paper_level  # noqa: E402
+from ocr.corpus.make import load  # noqa: E402
 from ocr.decode import BLANK_CLASS  # noqa: E402
 from ocr.fields import decode_tps  # noqa: E402
 from ocr.reader import DECODE_LONG_SIDE, READ_PX_PER_MM, PhotoReader, decode_photo, load_digit_model  # noqa: E402
@@ -133,7 +133,7 @@ def score(item: tuple[int, Any]) -> dict[str, Any]:
     """One photo's counters (its severity × page group), CPU ms, and the baselines' counters."""
     k, source = item
     assert _READER is not None and _ARGS is not None
-    jpeg, truth = _load(source)
+    jpeg, truth = load(source)
     sev, page = truth["severity"], int(truth["page"])
     g: dict[str, float] = defaultdict(float)
     silent: list[str] = []
@@ -210,16 +210,6 @@ def _sources(args: argparse.Namespace) -> list[Any]:
     from ocr.corpus.make import jobs
 
     return list(jobs(args.n, args.seed, "ppwp-2024", [1, 2, 3], args.severity.split(",")))
-
-
-def _load(source: Any) -> tuple[bytes, dict[str, Any]]:
-    if isinstance(source, str):
-        p = Path(source)
-        return p.with_suffix(".jpg").read_bytes(), json.loads(p.read_text("utf-8"))
-    from ocr.corpus.make import make_one
-
-    s = make_one(source)
-    return s.jpeg, s.truth
 
 
 def main() -> None:

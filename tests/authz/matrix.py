@@ -26,6 +26,7 @@ class Access(Enum):
     CODE_ISSUER = "the KPU kab/kota (the default code issuer) whose region covers the kelurahan"
     DEVICE_ADMIN = "the code issuer or a KPU whose region covers the TPS"
     STAFF_ADMIN = "a KPU whose region covers the staff account's region"
+    OFFICIALS_PAGE = "the code issuer or a KPU; acts in their own region (no target in the URL)"
     KPPS_PAGE = "KPPS only; acts on their own TPS (no target in the URL)"
     REVIEWER = "PPS and PPK only, no target in the URL"
     REVIEWER_TPS = "PPS and PPK whose scope covers the TPS"
@@ -192,6 +193,32 @@ ROUTES: dict[tuple[str, str], tuple[Access, Build]] = {
             cookie=True,
         ),
     ),
+    ("GET", "/petugas/kode"): (Access.OFFICIALS_PAGE, page("GET", "/petugas/kode")),
+    ("GET", "/petugas/kode/{desa}"): (
+        Access.DEVICE_ADMIN,
+        lambda w, r, i: Call("GET", f"/petugas/kode/{DESA_C if i else OUT_DESA[r]}", {}, True),
+    ),
+    ("POST", "/petugas/kode/{desa}/terbitkan"): (
+        Access.CODE_ISSUER,
+        lambda w, r, i: Call(
+            "POST", f"/petugas/kode/{DESA_C if i else OUT_DESA[r]}/terbitkan", {"data": {"yakin": "ya"}}, True
+        ),
+    ),
+    ("POST", "/petugas/kode/tps/{tps}/cabut"): (
+        Access.DEVICE_ADMIN,
+        lambda w, r, i: Call(
+            "POST", f"/petugas/kode/tps/{TPS_C if i else OUT_TPS[r]}/cabut", {"data": {"yakin": "ya"}}, True
+        ),
+    ),
+    ("POST", "/petugas/kode/staf/{username}/nonaktifkan"): (
+        Access.STAFF_ADMIN,
+        lambda w, r, i: Call(
+            "POST",
+            f"/petugas/kode/staf/{'pps.b' if i else 'pps.d'}/nonaktifkan",
+            {"data": {"yakin": "ya"}},
+            True,
+        ),
+    ),
     # Public recap pages and exports: anyone, no token.
     ("GET", "/salinan/{tps}.pdf"): (Access.PUBLIC, get(f"/salinan/{TPS_A}.pdf")),
     ("GET", "/"): (Access.PUBLIC, get("/")),
@@ -226,6 +253,8 @@ def allowed(access: Access, role: str, inside: bool) -> bool:
             return role in ("pps", "ppk", "kpu") and inside
         case Access.CODE_ISSUER | Access.DEVICE_ADMIN | Access.STAFF_ADMIN:
             return role == "kpu" and inside
+        case Access.OFFICIALS_PAGE:
+            return role == "kpu"
         case Access.KPPS_PAGE:
             return role == "kpps"
         case Access.REVIEWER:

@@ -200,6 +200,15 @@ def jobs(
     ]
 
 
+def load(source: str | Job) -> tuple[bytes, dict[str, Any]]:
+    """A corpus photo and its truth: from `write`'s files (`<name>.json` beside `<name>.jpg`), or made now."""
+    if isinstance(source, str):
+        path = Path(source)
+        return path.with_suffix(".jpg").read_bytes(), json.loads(path.read_text("utf-8"))
+    sample = make_one(source)
+    return sample.jpeg, sample.truth
+
+
 def write(sample: Sample, out: Path) -> None:
     (out / f"{sample.name}.jpg").write_bytes(sample.jpeg)
     (out / f"{sample.name}.json").write_text(json.dumps(sample.truth, indent=1, sort_keys=True), "utf-8")

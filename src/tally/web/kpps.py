@@ -124,7 +124,7 @@ async def upload(request: Request, who: Kpps, form: UploadForm) -> Response:
     halaman, foto = str(form.get("halaman", "")).strip(), form.get("foto")
     if not halaman.isascii() or not halaman.isdigit() or not isinstance(foto, UploadFile):
         raise Unprocessable("bad_form", "Pilih halaman dan foto C.Hasil, lalu kirim ulang.")
-    await _file(services_of(request), who, int(halaman), foto)
+    await _file(services_of(request), who, int(halaman), foto, actor(request, who).origin)
     return see_other(f"/petugas/kpps#halaman-{int(halaman)}")
 
 
@@ -143,14 +143,14 @@ def propose_post(
     return see_other("/petugas/kpps#usulan")
 
 
-async def _file(services: Services, who: Principal, page_no: int, foto: UploadFile) -> None:
+async def _file(services: Services, who: Principal, page_no: int, foto: UploadFile, origin: str) -> None:
     if not 1 <= page_no <= services.contest.pages:
         raise Unprocessable("bad_page", f"Halaman harus 1 sampai {services.contest.pages}.")
     spooled = await spool(_chunks(foto), services.store, services.settings.max_upload_bytes)
     if spooled.size == 0:
         spooled.path.unlink(missing_ok=True)
         raise Unprocessable("empty_photo", "Foto kosong. Pilih foto halaman C.Hasil lalu kirim ulang.")
-    upload = Upload(tps_id=who.scope, page=page_no, sha256=spooled.sha256, uploaded_by=who.subject)
+    upload = Upload(who.scope, page_no, spooled.sha256, who.subject, role=who.role.value, origin=origin)
     with services.sessions() as s:
         existing = s.get(PhotoRow, spooled.sha256)
     if existing is not None:

@@ -103,6 +103,7 @@ def _aware(at: datetime) -> datetime:
 def officials_page(request: Request, who: Official, cari: str = "", nonaktif: str = "") -> Response:
     services = services_of(request)
     region = RegionCode(who.scope)
+    cari = cari.replace("\x00", "")[:100]  # PostgreSQL text holds no NUL
     with services.sessions() as s:
         desas, desa_total = desas_in(s, region, cari)
         staff, staff_total = (
@@ -169,7 +170,7 @@ def issue_post(
     require_code_issuer(who, code, services.policy)
     only = tps.strip() or None
     with services.sessions() as s, s.begin():
-        if only is not None and s.get(TpsRow, only) is None:
+        if only is not None and (not (only.isascii() and only.isdigit()) or s.get(TpsRow, only) is None):
             raise NotFound("unknown_tps", f"TPS {only} tidak terdaftar di kelurahan/desa ini.")
         live = [k for k in tps_keys(s, code) if only is None or k.tps_id == only]
         if any(k.devices or k.unused_codes for k in live):

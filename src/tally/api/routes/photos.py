@@ -87,7 +87,8 @@ async def put_photo(
         raise Unprocessable("bad_hash", "Alamat unggah salah: SHA-256 harus 64 huruf heksadesimal.")
     if not 1 <= page <= services.contest.pages:
         raise Unprocessable("bad_page", f"Halaman harus 1 sampai {services.contest.pages}.")
-    upload = Upload(tps_id=tps_id, page=page, sha256=sha, uploaded_by=who.subject)
+    origin = request.client.host if request.client is not None else ""  # a trusted proxy's client, if any
+    upload = Upload(tps_id, page, sha, who.subject, role=who.role.value, origin=origin)
     metrics = services.metrics
     try:
         if not services.tps_allowed(who, tps_id):  # known TPS in scope: no database trip
