@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, case, delete, func, select, text
 
+from reconcile.ids import Level, key_length
 from tally.db.regions import TpsRow
 from tally.db.results import TpsResultRow, TpsVoteRow
 from tally.db.sheets import ContestRow
 from tally.db.totals import MEASURES, RegionTotalRow, RegionVoteRow
 
-KEY_LEN = (0, 2, 4, 6, 10)  # undotted code length per level: nasional, provinsi, kab/kota, kecamatan, desa
+KEY_LEN = tuple(key_length(lvl) for lvl in Level if lvl <= Level.DESA)  # undotted length: nasional … desa
 Key = tuple[int, str]  # (level, area)
 
 

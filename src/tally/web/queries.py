@@ -11,7 +11,17 @@ from sqlalchemy.orm import Session
 
 from reconcile.contest import Contest, parse_contest
 from reconcile.flags import Severity
-from reconcile.ids import Level, RegionCode, TpsId, ancestors, level, region_code, tps_number, undotted
+from reconcile.ids import (
+    Level,
+    RegionCode,
+    TpsId,
+    ancestors,
+    key_length,
+    level,
+    region_code,
+    tps_number,
+    undotted,
+)
 from tally.db.audit import AuditEntry
 from tally.db.flags import FlagRow
 from tally.db.regions import RegionRow, TpsRow
@@ -69,11 +79,8 @@ def region_page(session: Session, contest: Contest, code: RegionCode) -> RegionP
         crumbs=crumbs_for(session, code),
         child_level=child_level,
         links=links,
-        child_flags=_child_flags(session, contest.id, code, len(undotted(code)) and _CHILD_DIGITS[depth]),
+        child_flags=_child_flags(session, contest.id, code, len(undotted(code)) and key_length(child_level)),
     )
-
-
-_CHILD_DIGITS = {Level.NASIONAL: 2, Level.PROVINSI: 4, Level.KABKOTA: 6, Level.KECAMATAN: 10, Level.DESA: 13}
 
 
 def _child_flags(session: Session, contest_id: str, code: RegionCode, cut: int) -> dict[str, int]:
