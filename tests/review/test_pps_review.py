@@ -11,44 +11,12 @@ from PIL import Image
 from sqlalchemy import select
 
 from reconcile.contest import builtin_contest
-from support.officers import DESA_A, KEC, TPS_A, Office, Sample, truth_reading
+from support.officers import DESA_A, KEC, MISREAD, TPS_A, Office, Sample, page2, upload_all
 from tally.audit import verify_chain
 from tally.auth.scope import Role
 from tally.db.audit import AuditEntry
-from tally.db.intake import PhotoRow
 from tally.db.review import ReviewChangeRow
 from tally.election.recap import recap
-from tally.worker.apply import apply_reading
-
-MISREAD = "suara_paslon_2"
-
-
-def page2(samples: list[Sample]) -> dict[str, object]:
-    return next(x.truth for x in samples if x.truth["page"] == 2)
-
-
-def upload_all(o: Office, samples: list[Sample]) -> None:
-    kpps = o.kpps(TPS_A)
-    for sample in samples:
-        page = sample.truth["page"]
-        r = kpps.post(
-            "/petugas/kpps/unggah",
-            data={"halaman": str(page)},
-            files={"foto": (sample.photo.name, sample.jpeg, "image/jpeg")},
-        )
-        assert r.status_code == 303, r.text
-    services = o.app.state.services
-    contest = builtin_contest("ppwp-2024")
-    for _ in samples:  # the worker's own apply step, with readings built from the photos' truth
-        claim = services.queue.claim("test")
-        assert claim is not None
-        with o.sessions() as s:
-            photo = s.get(PhotoRow, claim.photo_sha256)
-        sample = next(x for x in samples if x.truth["page"] == photo.page)
-        true = sample.truth["fields"].get(MISREAD)
-        misread = {MISREAD: true * 10 + 8} if photo.page == 2 else {}  # 2024: 74 read as 748
-        apply_reading(o.sessions, claim, photo, truth_reading(sample, misread), "truth", 0.1, contest)
-        services.queue.release(claim)
 
 
 def test_kpps_page_shows_each_page_read_and_its_status(officers: Office, samples: list[Sample]) -> None:

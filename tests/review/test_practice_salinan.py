@@ -3,15 +3,17 @@ PDF carries the TPS's numbers, each photo's SHA-256 and the audit entry hash."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
 import zlib
 
-from sqlalchemy import func, select
-from test_pps_review import MISREAD, page2, upload_all
+from PIL import Image
+from sqlalchemy import func, select, update
 
 from reconcile.contest import builtin_contest
 from reconcile.ids import NASIONAL
-from support.officers import DESA_A, KEC, TPS_A, Office, Sample, office
+from support.officers import DESA_A, KEC, MISREAD, TPS_A, Office, Sample, office, page2, upload_all
 from tally.auth.scope import Role
 from tally.db.audit import AuditEntry
 from tally.db.intake import PhotoRow
@@ -82,3 +84,30 @@ def test_salinan_pdf_carries_numbers_photo_hashes_and_audit_hash(
     assert all(sha in squashed for sha in shas)
     assert last.hash in squashed
     assert officers.browser().get("/salinan/9999999999999.pdf").status_code == 404
+
+
+def test_the_salinan_prints_only_the_photos_that_count_and_makes_each_thumbnail_once(
+    officers: Office, samples: list[Sample]
+) -> None:
+    """Issue 14 #9: 20 large photos on one page made the public salinan take 8.6 s, refused photos included.
+    Now: the newest photo of each page that was not refused, its thumbnail made once and kept."""
+    upload_all(officers, samples)
+    kpps, extra = officers.browsers[0], []
+    for seed in range(3):  # three more photos of page 2, each newer than the one read
+        buf = io.BytesIO()
+        Image.effect_noise((1600, 1200), 40 + seed).convert("RGB").save(buf, format="JPEG", quality=80)
+        foto = {"foto": ("x.jpg", buf.getvalue(), "image/jpeg")}
+        assert kpps.post("/petugas/kpps/unggah", data={"halaman": "2"}, files=foto).status_code == 303
+        extra.append(hashlib.sha256(buf.getvalue()).hexdigest())
+    with officers.sessions() as s, s.begin():
+        s.execute(update(PhotoRow).where(PhotoRow.sha256.in_(extra[:2])).values(status="rejected"))
+        stored: dict[str, int] = dict(s.execute(select(PhotoRow.sha256, PhotoRow.page)).all())
+    others = {sha for sha, page in stored.items() if page != 2}
+    pdf = officers.browser().get(f"/salinan/{TPS_A}.pdf").content
+    printed = set(re.findall(r"[0-9a-f]{64}", pdf_text(pdf).replace("\n", "").replace(" ", ""))) & set(stored)
+    assert printed == others | {extra[2]}  # pages 1 and 3, and the newest page 2 not refused
+    thumbs = sorted((officers.settings.data_dir / "photos" / "thumbs").rglob("*.jpg"))
+    assert len(thumbs) == 3
+    made = [t.stat().st_mtime_ns for t in thumbs]
+    officers.browser().get(f"/salinan/{TPS_A}.pdf")
+    assert [t.stat().st_mtime_ns for t in thumbs] == made  # read back, not made again

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 
 from fpdf import FPDF
-from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,8 +14,9 @@ from reconcile.contest import Contest
 from reconcile.ids import TpsId
 from tally.audit import entries_for, latest_head
 from tally.db.intake import PhotoRow
-from tally.photos.jpeg import upright
+from tally.photos.intake import PhotoStatus
 from tally.photos.store import PhotoStore
+from tally.photos.thumbs import thumbnail
 from tally.web import queries
 
 THUMB_PX = 360
@@ -28,19 +28,23 @@ def _text(s: str) -> str:
     return s.replace("—", "-").replace("…", "...").encode("latin-1", "replace").decode("latin-1")
 
 
-def _thumb(store: PhotoStore, row: PhotoRow) -> bytes | None:
-    if not store.exists(row.sha256):
-        return None
-    with Image.open(io.BytesIO(upright(store.read(row.sha256), row.orientation))) as im:
-        im.thumbnail((THUMB_PX, THUMB_PX))
-        out = io.BytesIO()
-        im.convert("L").save(out, format="JPEG", quality=70)
-    return out.getvalue()
+def counted_photos(session: Session, tps: TpsId) -> list[PhotoRow]:
+    """The photo each page of the TPS counts from: the newest one not refused (a retake replaces the page;
+    a refused or dead-lettered photo counts for nothing and is not printed)."""
+    rows = session.scalars(
+        select(PhotoRow)
+        .where(PhotoRow.tps_id == tps, PhotoRow.status.not_in([PhotoStatus.REJECTED, PhotoStatus.FAILED]))
+        .order_by(PhotoRow.page, PhotoRow.uploaded_at.desc())
+    )
+    newest: dict[int, PhotoRow] = {}
+    for row in rows:
+        newest.setdefault(row.page, row)
+    return list(newest.values())
 
 
 def salinan_pdf(session: Session, contest: Contest, tps: TpsId, store: PhotoStore, base_url: str) -> bytes:
     view = queries.tps_page(session, contest, tps)  # the same values the public TPS page shows
-    photos = list(session.scalars(select(PhotoRow).where(PhotoRow.tps_id == tps).order_by(PhotoRow.page)))
+    photos = counted_photos(session, tps)  # bounded: one per page, each thumbnail made once
     entry = next(iter(entries_for(session, tps, limit=1)), None)
     head = latest_head(session)
     pdf = FPDF(format="A4")
@@ -67,7 +71,7 @@ def salinan_pdf(session: Session, contest: Contest, tps: TpsId, store: PhotoStor
     pdf.cell(0, 6, "Foto C.Hasil (SHA-256)", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Courier", "", 7)
     for row in photos:
-        thumb = _thumb(store, row)
+        thumb = thumbnail(store, row.sha256, THUMB_PX)
         pdf.multi_cell(0, 4, f"Halaman {row.page}: {row.sha256}", new_x="LMARGIN", new_y="NEXT")
         if thumb is not None:
             pdf.image(io.BytesIO(thumb), w=40)
