@@ -184,9 +184,25 @@ def test_a_nul_in_a_page_address_is_a_404_not_a_server_error(w: World) -> None:
     forms = [
         w.client.post("/petugas/masuk", data={"username": "a\x00b", "password": "x"}),
         w.client.post("/petugas/aktivasi", data={"kode": "a\x00b"}),
-        w.client.get("/petugas/kpps", headers={"Cookie": "tally_sesi=a\x00b"}),
     ]
-    assert [r.headers.get("location") for r in forms] == ["/petugas/masuk"] * 3
+    assert [r.status_code for r in forms] == [401, 401]  # the login page again, saying why
+    assert all(is_bahasa(r.text) and "\x00" not in r.text for r in forms)
+    page = w.client.get("/petugas/kpps", headers={"Cookie": "tally_sesi=a\x00b"})
+    assert page.headers.get("location") == "/petugas/masuk"
+
+
+def test_a_wrong_password_or_code_says_why_beside_its_form_not_a_silent_redirect(w: World) -> None:
+    """Issue 16: a wrong code or password sent the officer back to an empty login page with no word."""
+    wrong = w.client.post("/petugas/masuk", data={"username": "pps", "password": "salah-sekali"})
+    assert wrong.status_code == 401
+    soup = BeautifulSoup(wrong.text, "html.parser")
+    said = soup.select_one("#staf-masuk [role=alert]")
+    assert said is not None and is_bahasa(said.text) and "salah-sekali" not in wrong.text
+    assert soup.select_one("#username")["value"] == "pps"  # kept, so only the password is typed again
+    code = w.client.post("/petugas/aktivasi", data={"kode": "ZZZZZ-ZZZZZ"})
+    assert code.status_code == 401 and BeautifulSoup(code.text, "html.parser").select_one(
+        "#kpps-aktivasi [role=alert]"
+    )
 
 
 ODD_NUMBERS = ["²", "٣", "１２", "1" * 19, "12345678", "-1", "1e3", "0x10", "", " "]

@@ -85,9 +85,10 @@ async def login_post(
     with services.guard.password_slot():
         try:
             token, who = await to_thread.run_sync(check)
-        except Unauthorized:
+        except Unauthorized as refused:
             services.guard.failed_login(client)
-            raise
+            typed = "".join(c for c in username.strip()[:64] if c.isprintable())  # echoed: no NUL, CR, LF
+            return _refused(request, refused, username=typed)
     response = see_other(HOME[who.role])
     set_session(request, response, token)
     return response
@@ -106,12 +107,22 @@ async def activate_post(request: Request, kode: Annotated[str, Form()]) -> Respo
 
     try:
         token = await to_thread.run_sync(exchange)
-    except Unauthorized:
+    except Unauthorized as refused:
         services.guard.failed_code(client, kode)
-        raise
+        return _refused(request, refused, section="kpps-aktivasi")
     response = see_other(HOME[Role.KPPS])
     set_session(request, response, token)
     return response
+
+
+def _refused(
+    request: Request, refused: Unauthorized, section: str = "staf-masuk", username: str = ""
+) -> Response:
+    """The login page again with the reason (a wrong code or password is not an expired session: say why,
+    beside the form that was used, and keep the username typed; never the password or the code)."""
+    return page(
+        request, "officer/login.html", status=401, refused=refused.message, section=section, username=username
+    )
 
 
 @router.post("/petugas/keluar", dependencies=[SessionForm])
