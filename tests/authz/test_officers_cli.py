@@ -37,6 +37,8 @@ def test_officers_commands_name_who_acts_and_keep_the_rule(w: World) -> None:
     assert w.client.get("/api/v1/me", headers=w.headers("kpps")).status_code == 401  # reissued: revoked
     fresh = out.splitlines()[1].split(",")[1]
     device = w.client.post("/api/v1/auth/activate", json={"code": fresh}).json()["token"]
+    code, out = tally(w, "officers", "revoke-devices", TPS_A, "--by", "pps")  # the page and the API refuse
+    assert code == 1
     code, out = tally(w, "officers", "revoke-devices", TPS_A, "--by", "kpu")
     assert code == 0 and out.startswith("1 perangkat")
     assert w.client.get("/api/v1/me", headers={"Authorization": f"Bearer {device}"}).status_code == 401
@@ -46,4 +48,5 @@ def test_officers_commands_name_who_acts_and_keep_the_rule(w: World) -> None:
         assert s.get(StaffRow, "pps.b").disabled_at is not None  # type: ignore[union-attr]
         log = [(e.action, e.actor, e.origin) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
     assert ("code_issued", "kpu", "cli") in log and ("devices_revoked", "kpu", "cli") in log
+    assert ("devices_revoked", "pps", "cli") not in log  # refused, and nothing written
     assert ("staff_disabled", "operator.jakbar", "cli") in log

@@ -269,3 +269,19 @@ def test_x_forwarded_for_is_believed_only_from_a_configured_proxy(settings: Sett
         proxy = httpx.AsyncClient(transport=transport, base_url="http://tally.test")
         assert _login_origin(w, proxy, **forged) == "203.0.113.50"
         w.client.portal.call(proxy.aclose)
+
+
+def test_a_malformed_officer_form_answers_a_page_in_bahasa_not_json(w: World) -> None:
+    """Found in review: a form with a field missing or of the wrong kind answered FastAPI JSON to an officer,
+    and any decision but "setujui" (a typo) rejected a proposed change for good."""
+    pps = {"Cookie": f"tally_sesi={w.tokens['pps']}"}
+    for url, data in [
+        ("/petugas/pps/perubahan/abc", {"keputusan": "setujui"}),
+        (f"/petugas/pps/tps/{TPS_A}/periksa", {}),
+    ]:
+        r = w.client.post(url, data=data, headers=pps)
+        assert (
+            r.status_code == 422 and r.headers["content-type"].startswith("text/html") and is_bahasa(r.text)
+        )
+    r = w.client.post("/petugas/pps/perubahan/999999", data={"keputusan": "setuju"}, headers=pps)
+    assert r.status_code == 422 and "Setujui atau Tolak" in r.text

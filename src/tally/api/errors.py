@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tally.errors import PayloadTooLarge, TallyError, TooManyRequests, Unauthorized
+from tally.errors import PayloadTooLarge, TallyError, TooManyRequests, Unauthorized, Unprocessable
 
 _HTTP_MESSAGES = {
     400: ("unreadable_body", "Isi permintaan tidak dapat dibaca (JSON rusak). Periksa lalu kirim ulang."),
@@ -23,6 +23,7 @@ _HTTP_MESSAGES = {
     413: ("too_large", "Kiriman terlalu besar. Kirim satu foto saja, paling besar sesuai batas unggahan."),
 }
 
+INVALID = "Data yang dikirim tidak lengkap atau salah bentuk. Periksa isian lalu kirim ulang."
 DATABASE_DOWN = "Basis data sedang tidak dapat dihubungi; kiriman Anda belum tersimpan. Coba lagi sebentar."
 
 
@@ -57,13 +58,11 @@ def install(
         return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if surface(request) is not None:  # a page's form: the officer reads a page, not JSON
+            return await _tally(request, Unprocessable("invalid_request", INVALID))
         where = [".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()]
-        body = {
-            "code": "invalid_request",
-            "message": "Data yang dikirim tidak lengkap atau salah bentuk. Periksa isian lalu kirim ulang.",
-            "detail": {"fields": where},
-        }
+        body = {"code": "invalid_request", "message": INVALID, "detail": {"fields": where}}
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

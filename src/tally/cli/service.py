@@ -189,15 +189,17 @@ def add_staff(
 def revoke_devices(tps: Annotated[str, typer.Argument(help="ID TPS (13 angka)")], by: By) -> None:
     """Cabut semua perangkat KPPS sebuah TPS dan kodenya yang belum dipakai (ponsel hilang atau dicuri)."""
     from tally.audit import Actor
-    from tally.auth.service import require_tps
+    from tally.auth.policy import Policy
+    from tally.auth.service import require_device_manager, require_tps
     from tally.auth.service import revoke_devices as revoke
     from tally.db.base import make_engine, session_factory
     from tally.errors import TallyError
 
-    who = _officer(by)
-    engine = make_engine(Settings().database_url)
+    who, settings = _officer(by), Settings()
+    engine = make_engine(settings.database_url)
     try:
         with session_factory(engine)() as s, s.begin():
+            require_device_manager(who, Policy.of(settings))  # the same rule as the page and the API
             count = revoke(s, require_tps(s, who, tps), Actor(who.subject, who.role.value, "cli"))
     except TallyError as exc:
         _fail(exc)

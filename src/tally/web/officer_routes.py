@@ -84,7 +84,7 @@ async def login_post(
 
     with services.guard.password_slot():
         try:
-            token, who = await to_thread.run_sync(check)
+            token, who = await services.guard.check_password(check)  # the guard's threads, as the API
         except Unauthorized as refused:
             services.guard.failed_login(client)
             typed = "".join(c for c in username.strip()[:64] if c.isprintable())  # echoed: no NUL, CR, LF

@@ -18,7 +18,7 @@ from tally.auth.scope import Principal, Role
 from tally.auth.service import require_tps
 from tally.db.intake import PhotoRow, ReadingRow
 from tally.db.regions import RegionRow, TpsRow
-from tally.errors import Forbidden, NotFound
+from tally.errors import Forbidden, NotFound, Unprocessable
 from tally.review.changes import check, decide
 from tally.review.crops import field_crop
 from tally.review.queue import doubts, live_flags, queue
@@ -98,13 +98,18 @@ def check_post(
     return see_other(f"/petugas/pps/tps/{tps}")
 
 
+DECISIONS = {"setujui": True, "tolak": False}  # the two buttons of a proposed change
+
+
 @router.post("/petugas/pps/perubahan/{change_id}", dependencies=[SessionForm])
 def decide_post(
     request: Request, who: Reviewer, change_id: int, keputusan: Annotated[str, Form()]
 ) -> Response:
     services = services_of(request)
+    if keputusan not in DECISIONS:  # a typo must not reject a change for good
+        raise Unprocessable("bad_decision", "Keputusan tidak dikenal: pilih Setujui atau Tolak.")
     with services.sessions() as s, s.begin():
-        row = decide(s, services.contest, who, actor(request, who), change_id, approve=keputusan == "setujui")
+        row = decide(s, services.contest, who, actor(request, who), change_id, approve=DECISIONS[keputusan])
         tps = row.tps_id
     return see_other(f"/petugas/pps/tps/{tps}")
 

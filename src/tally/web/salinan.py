@@ -6,11 +6,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from tally.web.officer_common import services_of
-from tally.web.pages import OFFICER_PAGES
+from tally.web.pages import PUBLIC_PAGES
 from tally.web.routes import parse_tps
 from tally.web.salinan_pdf import salinan_pdf
 
-router = APIRouter(tags=[OFFICER_PAGES])
+router = APIRouter(tags=[PUBLIC_PAGES])  # public, like the TPS page it mirrors: public error pages
 
 
 @router.get("/salinan/{tps}.pdf")

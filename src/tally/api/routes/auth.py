@@ -120,6 +120,8 @@ def issue_codes(region: str, request: Request, who: PrincipalDep, services: Serv
     actor = Actor(who.subject, who.role.value, client_of(request))
     with services.sessions() as s, s.begin():
         issued = service.issue_codes(s, code, who.subject, actor=actor)
+    for tps in {i.tps_id for i in issued}:  # the revoked phones are refused here at once, not in 5 s
+        services.forget_all(tps)
     data = [ActivationCodeOut(tps_id=i.tps_id, code=i.code, expires_at=i.expires_at) for i in issued]
     out = ActivationCodesOut(data=data, count=len(data)).model_dump(mode="json")
     return JSONResponse(out, status_code=201, headers={"Cache-Control": "no-store"})
@@ -139,6 +141,7 @@ def revoke_devices(
         return 200, DevicesRevokedOut(tps_id=tps, devices_revoked=count).model_dump()
 
     status, out = services.idempotency.run(idempotency_key, who.token_hash, f"revoke|{tps_id}", act)
+    services.forget_all(str(out.get("tps_id", tps_id)))  # refused here at once (other nodes: within 5 s)
     return JSONResponse(out, status_code=status)
 
 
@@ -158,4 +161,5 @@ def disable_staff(
         return 200, StaffDisabledOut(username=username, sessions_revoked=count).model_dump()
 
     status, out = services.idempotency.run(idempotency_key, who.token_hash, f"disable|{username}", act)
+    services.forget_all(username)  # refused here at once (other nodes: within 5 s)
     return JSONResponse(out, status_code=status)
