@@ -111,3 +111,17 @@ def test_the_salinan_prints_only_the_photos_that_count_and_makes_each_thumbnail_
     made = [t.stat().st_mtime_ns for t in thumbs]
     officers.browser().get(f"/salinan/{TPS_A}.pdf")
     assert [t.stat().st_mtime_ns for t in thumbs] == made  # read back, not made again
+
+
+def test_public_history_speaks_bahasa_and_names_roles_not_accounts(
+    officers: Office, samples: list[Sample]
+) -> None:
+    """Found in review: the public TPS page, the audit page and the salinan printed the log's identifiers
+    (`photo_uploaded`, `code_issued`) and the officers' usernames (a lever for locking their accounts)."""
+    upload_all(officers, samples)
+    internal = re.compile(r"\b(photo_uploaded|code_issued|device_activated|reading|approval|kpu\.|pps\.)")
+    for url in (f"/tps/{TPS_A}", "/audit"):
+        history = officers.browser().soup(url).select_one("section.history, table.audit")
+        assert history is not None and not internal.search(history.text), url
+        assert "foto diunggah" in history.text or "foto dibaca mesin" in history.text
+    assert not internal.search(pdf_text(officers.browser().get(f"/salinan/{TPS_A}.pdf").content))

@@ -27,6 +27,34 @@ class Action:
     RECONCILE = "reconcile"  # `tally reconcile` set a TPS's result (one entry per TPS it changed)
     SUPERSEDE = "supersede"  # sheets replaced in bulk (`tally election synth` rerun): the results they took
     BASELINE = "baseline"  # a result stored before revision 0006, entered into the chain by the migration
+    REJECTION = "rejection"  # a proposed change refused by the second officer
+    PHOTO_UPLOADED = "photo_uploaded"  # a photo filed for a TPS page (never for a retry that found it)
+    CODE_ISSUED = "code_issued"  # a KPPS activation code issued for a TPS
+    DEVICE_ACTIVATED = "device_activated"  # a code exchanged for a phone's token
+    DEVICES_REVOKED = "devices_revoked"  # a TPS's phones and unused codes revoked
+    LOGIN = "login"  # a PPS/PPK/KPU logged in
+    STAFF_DISABLED = "staff_disabled"  # a staff account disabled
+
+    # What people read (the public pages, the salinan): plain Bahasa, never the identifiers above.
+    LABELS = {
+        READING: "foto dibaca mesin", PROPOSAL: "usulan perbaikan", CORRECTION: "perbaikan angka",
+        APPROVAL: "perbaikan disetujui", RECAP: "rekap (D.Hasil) diketik", RECONCILE: "hasil dihitung ulang",
+        SUPERSEDE: "lembar lama diganti", BASELINE: "hasil awal dicatat", REJECTION: "usulan ditolak",
+        PHOTO_UPLOADED: "foto diunggah", CODE_ISSUED: "kode aktivasi diterbitkan",
+        DEVICE_ACTIVATED: "ponsel KPPS diaktifkan", DEVICES_REVOKED: "ponsel KPPS dicabut",
+        LOGIN: "petugas masuk", STAFF_DISABLED: "akun petugas dinonaktifkan",
+    }  # fmt: skip
+    ROLES = {
+        "kpps": "KPPS", "pps": "PPS", "ppk": "PPK", "kpu": "KPU", "system": "sistem", "operator": "operator",
+    }  # fmt: skip
+
+    @classmethod
+    def label(cls, action: str) -> str:
+        return cls.LABELS.get(action, "catatan lain")
+
+    @classmethod
+    def role_label(cls, role: str) -> str:
+        return cls.ROLES.get(role, "petugas")
 
 
 def canonical_json(value: Any) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from reconcile.ids import Level, RegionCode, level, region_code, undotted
-from tally.audit import Actor, append
+from tally.audit import Action, Actor, append
 from tally.auth.policy import DEFAULT, Policy
 from tally.auth.scope import Principal, Role
 from tally.auth.secrets import digest, new_code, new_token, normalise_code
@@ -24,7 +24,7 @@ from tally.db.regions import TpsRow
 from tally.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 
 CODE_TTL = timedelta(days=30)
-ISSUED, ACTIVATED, REVOKED = "code_issued", "device_activated", "devices_revoked"  # audit actions
+ISSUED, ACTIVATED, REVOKED = Action.CODE_ISSUED, Action.DEVICE_ACTIVATED, Action.DEVICES_REVOKED
 ISSUER_NAMES = {Role.KPU: "KPU kabupaten/kota", Role.PPK: "PPK", Role.PPS: "PPS"}
 BAD_CODE = Unauthorized(
     "bad_code",

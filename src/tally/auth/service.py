@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from reconcile.ids import InvalidCode, RegionCode, TpsId, level, region_code
-from tally.audit import Actor, append
+from tally.audit import Action, Actor, append
 from tally.auth.codes import (
     IssuedCode,
     activate,
@@ -60,7 +60,7 @@ __all__ = [
 _HASHER = PasswordHash.recommended()
 _DUMMY = _HASHER.hash("tally-dummy-password")  # verified against when the user is unknown: same timing
 BAD_LOGIN = Unauthorized("bad_login", "Nama pengguna atau kata sandi salah.")
-LOGIN, DISABLED = "login", "staff_disabled"  # audit actions
+LOGIN, DISABLED = Action.LOGIN, Action.STAFF_DISABLED
 
 
 def now() -> datetime:

@@ -21,7 +21,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from tally.audit import Actor, append
+from tally.audit import Action, Actor, append
 from tally.db.intake import OcrJobRow, PhotoRow
 from tally.errors import Conflict, PayloadTooLarge, Unprocessable
 from tally.photos.jpeg import PhotoInfo, inspect
@@ -57,11 +57,11 @@ class Upload:
     origin: str = ""
 
     def actor(self) -> Actor:
-        role = self.role or ("kpps" if self.uploaded_by.startswith("kpps:") else "staff")
+        role = self.role or ("kpps" if self.uploaded_by.startswith("kpps:") else "pps")
         return Actor(self.uploaded_by, role, self.origin)
 
 
-UPLOADED = "photo_uploaded"  # audit action: one per photo filed (never for a retry that found it)
+UPLOADED = Action.PHOTO_UPLOADED  # one per photo filed (never for a retry that found it)
 
 
 def too_large(limit: int) -> PayloadTooLarge:

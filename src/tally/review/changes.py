@@ -27,7 +27,7 @@ from tally.election.rejudge import rejudge
 from tally.errors import Conflict, Forbidden, NotFound, Unprocessable
 from tally.review.sheets import current, write_correction
 
-REJECTION = "rejection"  # audit action of a refused change (Action has no constant for it)
+REJECTION = Action.REJECTION
 APPROVERS = (Role.PPS, Role.PPK)
 MAX_VALUE = 999  # three digit boxes
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from tally.audit import Action
 from tally.review.crops import PhotoCache
 from tally.review.practice import Practice
 from tally.web.model import shares
@@ -45,6 +46,8 @@ def templates() -> Environment:
     env.filters["angka"] = _angka
     env.filters["persen"] = _persen
     env.globals["shares"] = shares
+    env.globals["action_label"] = Action.label  # people read Bahasa, never the log's identifiers
+    env.globals["role_label"] = Action.role_label
     return env
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from reconcile.contest import Contest
 from reconcile.ids import TpsId
-from tally.audit import entries_for, latest_head
+from tally.audit import Action, entries_for, latest_head
 from tally.db.intake import PhotoRow
 from tally.photos.intake import PhotoStatus
 from tally.photos.store import PhotoStore
@@ -80,8 +80,8 @@ def salinan_pdf(session: Session, contest: Contest, tps: TpsId, store: PhotoStor
     pdf.cell(0, 6, "Log audit", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Courier", "", 7)
     if entry is not None:
-        pdf.multi_cell(0, 4, f"Entri #{entry.seq} {entry.action} oleh {entry.actor} ({entry.actor_role})",
-                       new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+        said = f"Entri #{entry.seq} {Action.label(entry.action)} oleh {Action.role_label(entry.actor_role)}"
+        pdf.multi_cell(0, 4, said, new_x="LMARGIN", new_y="NEXT")
         pdf.multi_cell(0, 4, f"hash {entry.hash}", new_x="LMARGIN", new_y="NEXT")
     else:
         pdf.multi_cell(0, 4, "Belum ada entri audit untuk TPS ini.", new_x="LMARGIN", new_y="NEXT")
