@@ -10,7 +10,7 @@ writes ONE entry whose `after` carries `"results"`: the new result of every TPS 
 
 (`"result": null` when the TPS no longer has one). Replaying the entries in `seq` order, the last result
 of each TPS is what `tps_result` / `tps_vote` must hold, and summing them per region (the same arithmetic
-as `tally.election.totals.tps_contribution`) is what `region_total` / `region_vote` must hold.
+as `tps_contribution`, which the totals apply too) is what `region_total` / `region_vote` must hold.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-KEY_LEN = (0, 2, 4, 6, 10)  # undotted code length per level: nasional, provinsi, kab/kota, kecamatan, desa
+from reconcile.ids import Level, key_length
+
+KEY_LEN = tuple(key_length(lvl) for lvl in Level if lvl <= Level.DESA)  # undotted length: nasional … desa
 NUMBERS = ("dpt", "pengguna", "suara_sah", "suara_tidak_sah", "suara_total")
 SUMMED = ("dpt", "pengguna", "suara_sah", "suara_tidak_sah")  # what region_total sums, in its order
 # region_total's measures after tps_expected: counted, pending, flagged, then the SUMMED sums.
@@ -72,16 +74,25 @@ class TpsResult:
         return cls.of(str(raw["sheet"]), flags3, [raw.get(n) for n in NUMBERS], votes)
 
     def contribution(self) -> tuple[int, ...]:
-        """What it adds to every region above it, in `MEASURES` order (`totals.tps_contribution`)."""
-        c = 1 if self.counted else 0
-        waiting = 1 - c
-        sums = ((getattr(self, n) or 0) * c for n in SUMMED)
-        return (
-            c,
-            waiting * int(not self.complete),
-            waiting * int(bool(self.complete) and self.flags > 0),
-            *sums,
-        )
+        """What it adds to every region above it, in `MEASURES` order."""
+        return tps_contribution(self.counted, self.complete, self.flags, [getattr(self, n) for n in SUMMED])
+
+
+def tps_contribution(counted: int, complete: int, flags: int, sums: Sequence[int | None]) -> tuple[int, ...]:
+    """What one stored TPS result adds to every region above it, in `MEASURES` order minus tps_expected.
+
+    Pending and flagged follow `reconcile.rollup` (pending = not complete, flagged = complete with an error
+    flag), among the TPS not counted, so counted / pending / flagged never overlap whatever a caller
+    marks counted; the sums (dpt, pengguna, sah, tidak sah) count only when the TPS is counted.
+    """
+    c = 1 if counted else 0
+    waiting = 1 - c
+    return (
+        c,
+        waiting * int(not complete),
+        waiting * int(bool(complete) and flags > 0),
+        *((v or 0) * c for v in sums),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,11 +19,11 @@ from reconcile.contest import Contest
 from reconcile.ids import RegionCode, TpsId
 from reconcile.sheet import TallySheet
 from reconcile.table import all_pages, page_bits
-from tally.audit.replay import ResultChange, TpsResult, diff_results
+from tally.audit.replay import ResultChange, TpsResult, diff_results, tps_contribution
 from tally.db.bulk import insert_rows, table_of
 from tally.db.results import TpsResultRow, TpsVoteRow
 from tally.db.scope import in_region
-from tally.election.totals import Deltas, tps_contribution
+from tally.election.totals import Deltas
 
 # tps_result column → the contest field it copies.
 TOTALS = {

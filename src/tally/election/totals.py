@@ -18,31 +18,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, case, delete, func, select, text
 
-from reconcile.ids import Level, key_length
+from tally.audit.replay import KEY_LEN
 from tally.db.regions import TpsRow
 from tally.db.results import TpsResultRow, TpsVoteRow
 from tally.db.sheets import ContestRow
 from tally.db.totals import MEASURES, RegionTotalRow, RegionVoteRow
 
-KEY_LEN = tuple(key_length(lvl) for lvl in Level if lvl <= Level.DESA)  # undotted length: nasional … desa
 Key = tuple[int, str]  # (level, area)
-
-
-def tps_contribution(counted: int, complete: int, flags: int, sums: Sequence[int | None]) -> tuple[int, ...]:
-    """What one stored TPS result adds to every region above it, in `MEASURES` order minus tps_expected.
-
-    Pending and flagged follow `reconcile.rollup` (pending = not complete, flagged = complete with an error
-    flag), among the TPS not counted, so counted / pending / flagged never overlap whatever a caller
-    marks counted; the sums (dpt, pengguna, sah, tidak sah) count only when the TPS is counted.
-    """
-    c = 1 if counted else 0
-    waiting = 1 - c
-    return (
-        c,
-        waiting * int(not complete),
-        waiting * int(bool(complete) and flags > 0),
-        *((v or 0) * c for v in sums),
-    )
 
 
 @dataclass

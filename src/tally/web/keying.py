@@ -12,8 +12,8 @@ from reconcile.ids import RegionCode, level
 from tally.auth.scope import Principal
 from tally.election.recap import recap
 from tally.review.keying import key_in, keyed_values, line_value, mismatches, recap_fields, require_keyer
+from tally.review.numbers import RECAP_DIGITS
 from tally.web.officer_common import (
-    RECAP_DIGITS,
     Officer,
     SessionForm,
     actor,

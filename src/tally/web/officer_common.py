@@ -25,7 +25,7 @@ from tally.api.deps import Services, ServicesDep
 from tally.audit import Actor, latest_head
 from tally.auth.scope import Principal
 from tally.auth.service import device_managers
-from tally.errors import PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable
+from tally.errors import PayloadTooLarge, TooManyRequests, Unauthorized
 from tally.review.numbers import MAX_DIGITS, parse_count
 from tally.web import csrf
 from tally.web.pages import render
@@ -151,18 +151,7 @@ def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303, headers={"Cache-Control": PRIVATE})
 
 
-RECAP_DIGITS = 10  # a keyed recap line may pass 7 digits: a national total is ~205 million voters
-
-
 def number(text: str, digits: int = MAX_DIGITS) -> int:
-    """A number typed by an officer: `tally.review.numbers.parse_count` (ASCII digits only, at most seven);
-    a keyed recap line (`digits=RECAP_DIGITS`) by the same rule with room for a national total."""
-    if digits <= MAX_DIGITS:
-        return parse_count(text)
-    cleaned = text.strip().replace(".", "").replace(" ", "")
-    if not (cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= digits):
-        shown = "".join(ch if ch.isprintable() else "?" for ch in text[:20])
-        raise Unprocessable(
-            "not_a_number", f"{shown!r} bukan angka yang sah. Ketik angka 0–9 saja, lalu kirim ulang."
-        )
-    return int(cleaned)
+    """A number typed by an officer (`tally.review.numbers.parse_count`: ASCII digits only); a keyed recap
+    line passes `digits=RECAP_DIGITS`."""
+    return parse_count(text, digits)
