@@ -14,13 +14,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from reconcile.ids import Level, RegionCode, level, region_code, undotted
+from reconcile.ids import Level, RegionCode, level, region_code
 from tally.audit import Action, Actor, append
 from tally.auth.policy import DEFAULT, Policy
 from tally.auth.scope import Principal, Role
 from tally.auth.secrets import digest, new_code, new_token, normalise_code
 from tally.db.intake import AccessTokenRow, ActivationCodeRow
 from tally.db.regions import TpsRow
+from tally.db.scope import in_region
 from tally.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 
 CODE_TTL = timedelta(days=30)
@@ -61,8 +62,7 @@ class IssuedCode:
 
 def tps_in(session: Session, region: RegionCode) -> list[str]:
     """Every TPS id inside a region: ids start with the region's undotted code (a key range)."""
-    prefix = undotted(region)
-    stmt = select(TpsRow.id).where(TpsRow.id.startswith(prefix, autoescape=True)).order_by(TpsRow.id)
+    stmt = select(TpsRow.id).where(in_region(TpsRow.id, region)).order_by(TpsRow.id)
     return list(session.scalars(stmt))
 
 
@@ -104,14 +104,14 @@ def issue_codes(
         raise NotFound("no_tps", f"Tidak ada TPS terdaftar di wilayah {region or 'nasional'}.")
     at = now()
     expires = at + CODE_TTL
-    where = ActivationCodeRow.tps_id == only_tps if only_tps else _under(ActivationCodeRow.tps_id, region)
+    where = ActivationCodeRow.tps_id == only_tps if only_tps else in_region(ActivationCodeRow.tps_id, region)
     session.execute(
         update(ActivationCodeRow)
         .where(where, ActivationCodeRow.revoked_at.is_(None))
         .values(revoked_at=at)
         .execution_options(synchronize_session=False)
     )
-    tokens = AccessTokenRow.scope == only_tps if only_tps else _under(AccessTokenRow.scope, region)
+    tokens = AccessTokenRow.scope == only_tps if only_tps else in_region(AccessTokenRow.scope, region)
     session.execute(
         update(AccessTokenRow)
         .where(tokens, AccessTokenRow.role == Role.KPPS.value, AccessTokenRow.revoked_at.is_(None))
@@ -135,10 +135,6 @@ def issue_codes(
         append(session, who, ISSUED, tps_id, None, after, at=at)
         out.append(IssuedCode(tps_id, code, expires))
     return out
-
-
-def _under(column, region: RegionCode):  # type: ignore[no-untyped-def]
-    return column.startswith(undotted(region), autoescape=True)
 
 
 def activate(

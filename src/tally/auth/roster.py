@@ -10,13 +10,11 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from reconcile.ids import RegionCode
+from reconcile.ids import Level, RegionCode
 from tally.auth.scope import Role
 from tally.db.intake import AccessTokenRow, ActivationCodeRow, StaffRow
 from tally.db.regions import RegionRow, TpsRow
 from tally.db.scope import codes_in, in_region
-
-DESA_LEVEL = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +59,7 @@ def desas_in(
     stmt = (
         select(RegionRow.code, RegionRow.name, kec.name)
         .join(kec, kec.code == RegionRow.parent)
-        .where(RegionRow.level == DESA_LEVEL, codes_in(RegionRow.code, region))
+        .where(RegionRow.level == Level.DESA, codes_in(RegionRow.code, region))
     )
     if pattern := _pattern(search):
         stmt = stmt.where(
