@@ -90,8 +90,9 @@ UnsafeRequest = Annotated[None, Depends(unsafe_request)]
 
 
 async def session_form(request: Request, _: UnsafeRequest, _who: Officer, services: ServicesDep) -> None:
-    """A logged-in officer's state-changing request: size and origin, the session valid (all before the body
-    is read), then the session's form token."""
+    """A logged-in officer's state-changing request: size and origin, the session valid, then the session's
+    form token. Before the body is read only on routes that declare no `Form()` fields (the uploads read their
+    own body after it, `UploadForm`); FastAPI reads a declared form first, bounded by `PageBodyLimit`."""
     secret = services.settings.secret_key
     await csrf.check_token(request, csrf.session_token(secret, request.cookies.get(COOKIE, "")))
 

@@ -7,8 +7,8 @@ its values — "as of revision 0006 these were the counted values" — and verif
 An empty database (tests, a fresh install) gets no entry.
 
 The entry format is frozen here (canonical JSON and SHA-256 as in `tally.audit.chain`, the result payload as
-in `tally.audit.replay`), so this revision does not depend on later code. Adds an index on
-`audit_head.public_key` for the heads feed, filtered by the operator's pinned key.
+in `tally.audit.replay`), so this revision does not depend on later code. Adds the index the model
+declares on `audit_head.public_key` (finding a key's heads).
 
 Revision ID: 0006
 Revises: 0005
