@@ -141,7 +141,8 @@ def test_kpps_upload_to_pps_correction_to_national_total(service: Service, shots
         public.goto(service.url + "/")
         assert _votes(public) == paslon
         public.goto(service.url + "/audit")
-        assert "approval" in public.locator("main").inner_text()
+        audit = public.locator("main").inner_text()
+        assert "perbaikan disetujui" in audit and "approval" not in audit  # Bahasa, not the ids
 
         # The PPK keys in the D.Hasil kecamatan beside the roll-up; the KPPS practise on the latihan page.
         ppk = _login(browser, phone, service.url, "ppk.satu")
