@@ -145,3 +145,9 @@ async def current_principal(request: Request, services: ServicesDep) -> Principa
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def client_of(request: Request) -> str:
+    """The caller's address: the connecting one, or X-Forwarded-For's from a trusted proxy only (the
+    ProxyHeadersMiddleware in `tally.bootstrap` has already put it in `request.client`)."""
+    return request.client.host if request.client is not None else ""

@@ -24,6 +24,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from tally.db.base import aware
 from tally.db.intake import IdempotencyRow
 from tally.errors import Unprocessable
 
@@ -34,9 +35,6 @@ REUSED = Unprocessable(
 )
 PURGE_EVERY = 100  # writes between two purges of expired records
 
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 class Idempotency:
@@ -58,7 +56,7 @@ class Idempotency:
         for _ in range(2):
             with self.sessions() as s, s.begin():
                 seen = s.get(IdempotencyRow, key)
-                if seen is not None and _aware(seen.created_at) + self.ttl < datetime.now(UTC):
+                if seen is not None and aware(seen.created_at) + self.ttl < datetime.now(UTC):
                     s.delete(seen)  # expired: forget it and act afresh
                     seen = None
                 if seen is not None:

@@ -19,6 +19,7 @@ from tally.audit import Action, Actor, append
 from tally.auth.policy import DEFAULT, Policy
 from tally.auth.scope import Principal, Role
 from tally.auth.secrets import digest, new_code, new_token, normalise_code
+from tally.db.base import aware
 from tally.db.intake import AccessTokenRow, ActivationCodeRow
 from tally.db.regions import TpsRow
 from tally.db.scope import in_region
@@ -48,9 +49,6 @@ NOT_INDEPENDENT = Forbidden(
 def now() -> datetime:
     return datetime.now(UTC)
 
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite hands back naive datetimes
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +149,7 @@ def activate(
     on the code, so they never count as the second person for that TPS."""
     hashed_code = digest(normalise_code(code))
     row = session.get(ActivationCodeRow, hashed_code)
-    if row is None or _aware(row.expires_at) < now():
+    if row is None or aware(row.expires_at) < now():
         raise BAD_CODE
     if row.revoked_at is not None:
         raise CODE_REVOKED

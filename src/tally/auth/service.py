@@ -9,7 +9,7 @@ revocation is an audit entry naming who did it (docs/security.md).
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pwdlib import PasswordHash
 from sqlalchemy import update
@@ -23,6 +23,7 @@ from tally.auth.codes import (
     device_managers,
     grant,
     issue_codes,
+    now,
     require_code_issuer,
     require_device_manager,
     require_independent,
@@ -32,6 +33,7 @@ from tally.auth.codes import (
 from tally.auth.policy import DEFAULT, Policy
 from tally.auth.scope import ROLE_DEPTHS, STAFF_ROLES, Principal, Role
 from tally.auth.secrets import digest, new_token
+from tally.db.base import aware
 from tally.db.intake import AccessTokenRow, StaffRow
 from tally.db.regions import TpsRow
 from tally.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, Unprocessable
@@ -63,12 +65,6 @@ BAD_LOGIN = Unauthorized("bad_login", "Nama pengguna atau kata sandi salah.")
 LOGIN, DISABLED = Action.LOGIN, Action.STAFF_DISABLED
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite hands back naive datetimes
 
 
 def create_staff(session: Session, username: str, password: str, role: Role, region: str) -> None:
@@ -116,8 +112,8 @@ def login(
     if row is None:
         _HASHER.verify(password, _DUMMY)
         raise BAD_LOGIN
-    if row.locked_until is not None and _aware(row.locked_until) > now():
-        raise locked(_aware(row.locked_until))
+    if row.locked_until is not None and aware(row.locked_until) > now():
+        raise locked(aware(row.locked_until))
     if not _HASHER.verify(password, row.password_hash):
         until = _count_failure(session, username, policy)
         if until is not None:
@@ -155,7 +151,7 @@ def _count_failure(session: Session, username: str, policy: Policy) -> datetime 
 
 def resolve(session: Session, token: str) -> Principal:
     row = session.get(AccessTokenRow, digest(token))
-    if row is None or row.revoked_at is not None or row.expires_at is None or _aware(row.expires_at) <= now():
+    if row is None or row.revoked_at is not None or row.expires_at is None or aware(row.expires_at) <= now():
         raise Unauthorized("bad_token", "Sesi Anda tidak berlaku lagi. Masuk atau aktifkan ulang perangkat.")
     return Principal(Role(row.role), row.scope, row.subject, row.token_hash)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +21,11 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def aware(at: datetime) -> datetime:
+    """A stored time with its zone: SQLite hands back naive datetimes, and Tally only ever stores UTC."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def make_engine(url: str, sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL") -> Engine:

@@ -10,12 +10,12 @@ from sqlalchemy import Integer, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from reconcile.ids import Level, RegionCode, key_length, undotted
+from tally.db.base import aware
 from tally.db.flags import FlagRow
 from tally.db.intake import PhotoRow, ReadingRow
 from tally.db.regions import RegionRow, TpsRow
 from tally.db.scope import in_region
 from tally.db.sheets import SheetRow
-from tally.queue.base import aware
 
 
 def status_url(sha256: str) -> str:

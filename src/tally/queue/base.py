@@ -15,6 +15,7 @@ from typing import Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from tally.db.base import aware
 from tally.db.intake import OcrJobRow, PhotoRow
 
 
@@ -46,9 +47,6 @@ class Queue(Protocol):
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
-
-def aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite hands back naive datetimes
 
 
 class JobTable:

@@ -17,6 +17,7 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from tally.db.base import aware
 from tally.db.intake import OcrJobRow
 from tally.queue.base import Claim, Depth, JobTable, utcnow
 
@@ -104,6 +105,4 @@ class RedisQueue:
 
 
 def _ts(at: Any) -> float:
-    from tally.queue.base import aware
-
     return float(aware(at).timestamp())

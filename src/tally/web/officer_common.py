@@ -21,7 +21,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from tally.api.deps import Services, ServicesDep
+from tally.api.deps import Services, ServicesDep, client_of
 from tally.audit import Actor, latest_head
 from tally.auth.scope import Principal
 from tally.auth.service import device_managers
@@ -120,7 +120,7 @@ UploadForm = Annotated[FormData, Depends(officer_form)]
 
 
 def actor(request: Request, who: Principal) -> Actor:
-    origin = request.client.host if request.client is not None else ""
+    origin = client_of(request)
     return Actor(who.subject, who.role.value, origin)
 
 

@@ -14,6 +14,7 @@ from anyio import to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from tally.api.deps import client_of
 from tally.auth.scope import Principal, Role
 from tally.auth.service import activate, login, revoke
 from tally.errors import TallyError, Unauthorized
@@ -45,10 +46,6 @@ HOME = {
 router = APIRouter(include_in_schema=False, tags=[OFFICER_PAGES])
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client is not None else ""
-
-
 def _staff_session(request: Request) -> Principal | None:
     """The staff officer already logged in in this browser, if any (named on a code activated here)."""
     token = request.cookies.get(COOKIE, "")
@@ -75,7 +72,7 @@ def login_page(request: Request) -> Response:
 async def login_post(
     request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
 ) -> Response:
-    services, client = services_of(request), _client(request)
+    services, client = services_of(request), client_of(request)
     services.guard.check_client(client)
 
     def check() -> tuple[str, Principal]:
@@ -96,7 +93,7 @@ async def login_post(
 
 @router.post("/petugas/aktivasi", dependencies=[EntryForm])
 async def activate_post(request: Request, kode: Annotated[str, Form()]) -> Response:
-    services, client = services_of(request), _client(request)
+    services, client = services_of(request), client_of(request)
     services.guard.check_code(client, kode)
 
     def exchange() -> str:

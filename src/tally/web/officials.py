@@ -34,6 +34,7 @@ from tally.auth.service import (
     require_tps,
     revoke_devices,
 )
+from tally.db.base import aware
 from tally.db.regions import RegionRow, TpsRow
 from tally.errors import Forbidden, NotFound, Unprocessable
 from tally.web import csrf
@@ -90,13 +91,10 @@ def _desa(who: Principal, desa: str) -> RegionCode:
 def _staff_status(account: StaffAccount) -> str:
     if account.disabled_at is not None:
         return f"Nonaktif sejak {local_time(account.disabled_at, account.region)}."
-    if account.locked_until is not None and _aware(account.locked_until) > datetime.now(UTC):
+    if account.locked_until is not None and aware(account.locked_until) > datetime.now(UTC):
         return "Aktif; dikunci sementara karena kata sandi salah berkali-kali."
     return "Aktif."
 
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite hands back naive datetimes
 
 
 @router.get(HOME, response_class=HTMLResponse)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from tally.api.deps import PrincipalDep, Services, ServicesDep, SessionDep
+from tally.api.deps import PrincipalDep, Services, ServicesDep, SessionDep, client_of
 from tally.api.routes.common import ERRORS
 from tally.api.schemas import (
     ActivateIn,
@@ -33,11 +33,6 @@ from tally.errors import TallyError, Unauthorized
 
 router = APIRouter(tags=["officers"], responses=ERRORS)
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
-
-
-def client_of(request: Request) -> str:
-    """The caller's address: the connecting one, or X-Forwarded-For's from a trusted proxy only."""
-    return request.client.host if request.client is not None else ""
 
 
 def _token(token: str, who: Principal) -> dict[str, object]:

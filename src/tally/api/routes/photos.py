@@ -9,7 +9,7 @@ from anyio import to_thread
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
-from tally.api.deps import PrincipalDep, Services, ServicesDep, SessionDep
+from tally.api.deps import PrincipalDep, Services, ServicesDep, SessionDep, client_of
 from tally.api.routes.common import ERRORS
 from tally.api.schemas import ErrorOut, PhotoPublic, ReadingPublic
 from tally.auth.scope import Principal, Role
@@ -87,8 +87,7 @@ async def put_photo(
         raise Unprocessable("bad_hash", "Alamat unggah salah: SHA-256 harus 64 huruf heksadesimal.")
     if not 1 <= page <= services.contest.pages:
         raise Unprocessable("bad_page", f"Halaman harus 1 sampai {services.contest.pages}.")
-    origin = request.client.host if request.client is not None else ""  # a trusted proxy's client, if any
-    upload = Upload(tps_id, page, sha, who.subject, role=who.role.value, origin=origin)
+    upload = Upload(tps_id, page, sha, who.subject, role=who.role.value, origin=client_of(request))
     metrics = services.metrics
     try:
         if not services.tps_allowed(who, tps_id):  # known TPS in scope: no database trip
