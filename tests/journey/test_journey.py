@@ -6,52 +6,21 @@ its chain verifies. Screenshots of each officer page go to docs/img/ with TALLY_
 
 from __future__ import annotations
 
-import io
 import time
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from sqlalchemy import select
 
 from reconcile.ids import parent
 from support.journey import Service, truth_of
+from support.live import fits, launch, shot
 from tally.audit import verify_chain
 from tally.auth.scope import Role
 from tally.auth.service import create_staff, issue_codes
 from tally.db.audit import AuditEntry
 
 PASSWORD = "kata-sandi-yang-panjang"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync",
-]  # fmt: skip
-LIMIT = 150_000
-
-
-def shot(page: object, shots: Path, name: str) -> None:
-    """A small PNG of the page (palette-reduced when the full page would pass 150 KB)."""
-    # Crops load lazily; a screenshot taken before they arrive shows empty frames instead of the evidence.
-    page.evaluate(  # type: ignore[attr-defined]
-        "Promise.all([...document.images].map(i => {"
-        " i.loading = 'eager'; return i.decode().catch(() => null); }))"
-    )
-    height = min(1400, page.evaluate("document.documentElement.scrollHeight"))  # type: ignore[attr-defined]
-    clip = {"x": 0, "y": 0, "width": 360, "height": height}
-    raw = page.screenshot(full_page=True, clip=clip)  # type: ignore[attr-defined]
-    img = Image.open(io.BytesIO(raw))
-    out = io.BytesIO()
-    img.save(out, format="PNG", optimize=True)
-    if out.tell() > LIMIT:
-        out = io.BytesIO()
-        img.convert("P", palette=Image.Palette.ADAPTIVE, colors=64).save(out, format="PNG", optimize=True)
-    shots.mkdir(parents=True, exist_ok=True)
-    (shots / name).write_bytes(out.getvalue())
-    assert (shots / name).stat().st_size <= LIMIT
-
-
-def fits_360(page: object) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # type: ignore[attr-defined]
 
 
 @pytest.mark.browser
@@ -69,7 +38,7 @@ def test_kpps_upload_to_pps_correction_to_national_total(service: Service, shots
         create_staff(s, "ppk.satu", PASSWORD, Role.PPK, kec)  # type: ignore[arg-type]
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch(pw)
         phone = {"viewport": {"width": 360, "height": 760}, "device_scale_factor": 1}
         public = browser.new_page(**phone)
         public.goto(f"{service.url}/wilayah/{kec}")
@@ -90,7 +59,7 @@ def test_kpps_upload_to_pps_correction_to_national_total(service: Service, shots
         while kpps.locator("table.reading").count() < 3 and time.monotonic() < deadline:
             kpps.wait_for_timeout(1000)  # htmx polls the pages every 3 s while a photo waits
         assert kpps.locator("table.reading").count() == 3, kpps.locator("#halaman-semua").inner_text()
-        fits_360(kpps)
+        fits(kpps)
         shot(kpps, shots, "officer-kpps-360.png")
 
         # The PPS: the queue, then each doubted field: type what the photo shows, Enter.
@@ -102,7 +71,7 @@ def test_kpps_upload_to_pps_correction_to_national_total(service: Service, shots
         )
         shot(pps, shots, "officer-pps-queue-360.png")
         pps.click(f'li[data-tps="{tps}"] a')
-        fits_360(pps)
+        fits(pps)
         shot(pps, shots, "officer-pps-tps-360.png")
         typed = 0
         for _ in range(120):
@@ -148,11 +117,11 @@ def test_kpps_upload_to_pps_correction_to_national_total(service: Service, shots
         ppk = _login(browser, phone, service.url, "ppk.satu")
         ppk.goto(service.url + "/petugas/rekap")  # type: ignore[attr-defined]
         assert ppk.locator("form.keying").count() == 1  # type: ignore[attr-defined]
-        fits_360(ppk)
+        fits(ppk)
         shot(ppk, shots, "officer-ppk-rekap-360.png")
         kpps.goto(service.url + "/petugas/latihan")
         assert kpps.locator("h1").inner_text() == "Latihan (bimtek)"
-        fits_360(kpps)
+        fits(kpps)
         shot(kpps, shots, "officer-kpps-latihan-360.png")
         browser.close()
 

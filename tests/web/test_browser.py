@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 
+from support.live import launch, serve
 from support.web_election import load_election, web_app
 from tally.db.base import make_engine
 from tally.settings import Settings
-
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync",
-]  # fmt: skip
 
 
 @pytest.fixture
@@ -28,20 +20,8 @@ def server(sqlite_url: str, tmp_path: Path) -> Iterator[str]:
     with Session(engine) as session:
         load_election(session)
     app = web_app(Settings(environment="test", database_url=sqlite_url, data_dir=tmp_path), engine)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve(app, lifespan="off") as url:
+        yield url
     engine.dispose()
 
 
@@ -50,7 +30,7 @@ def test_public_drills_from_nasional_to_a_tps_on_a_360px_phone(server: str, shot
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=1)
         page.goto(server + "/")
         assert page.locator("h1").inner_text().startswith("Indonesia")
