@@ -29,6 +29,7 @@ from tally.api.metrics import Metrics
 from tally.api.middleware import PageBodyLimit, QuietDisconnects, SecurityHeaders, docs_csp
 from tally.api.routes.audit import router as audit_routes
 from tally.api.routes.auth import router as auth_routes
+from tally.api.routes.doubts import router as doubt_routes
 from tally.api.routes.health import router as health_routes
 from tally.api.routes.photos import router as photo_routes
 from tally.api.routes.regions import router as region_routes
@@ -135,7 +136,7 @@ def create_app(settings: Settings, *, workers: int | None = None) -> FastAPI:
     # limits read `request.client`); `tally serve` runs uvicorn with its own proxy handling off.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies or [])
     app.include_router(health_routes)
-    for routes in (auth_routes, photo_routes, tps_routes, region_routes, audit_routes):
+    for routes in (auth_routes, photo_routes, tps_routes, doubt_routes, region_routes, audit_routes):
         app.include_router(routes, prefix="/api/v1")
     app.include_router(docs_router)
     web.install(app, settings)  # officers' pages (/petugas, /salinan), public recap pages and files

@@ -22,6 +22,8 @@ class Access(Enum):
     ANY_OFFICER = "any valid token, no region involved"
     TPS_READ = "any officer whose scope covers the TPS"
     TPS_UPLOAD = "KPPS of that TPS, or PPS of its kelurahan"
+    TPS_ANSWER = "KPPS of that TPS, or PPS/PPK whose scope covers it (blind readings)"
+    KPPS_TPS = "KPPS of that TPS only"
     REGION_STAFF = "PPS/PPK/KPU whose region covers the target region"
     CODE_ISSUER = "the KPU kab/kota (the default code issuer) whose region covers the kelurahan"
     DEVICE_ADMIN = "the code issuer or a KPU whose region covers the TPS"
@@ -119,6 +121,30 @@ ROUTES: dict[tuple[str, str], tuple[Access, Build]] = {
         Access.TPS_READ,
         lambda w, r, i: Call("GET", f"/api/v1/tps/{_tps(w, r, i)}", {}),
     ),
+    ("GET", "/api/v1/tps/{tps_id}/doubts"): (
+        Access.TPS_READ,
+        lambda w, r, i: Call("GET", f"/api/v1/tps/{_tps(w, r, i)}/doubts", {}),
+    ),
+    ("GET", "/api/v1/tps/{tps_id}/doubts/{field}/crop.png"): (
+        Access.TPS_READ,
+        lambda w, r, i: Call("GET", f"/api/v1/tps/{_tps(w, r, i)}/doubts/suara_sah/crop.png", {}),
+    ),
+    ("POST", "/api/v1/tps/{tps_id}/doubts/{field}"): (
+        Access.TPS_ANSWER,
+        lambda w, r, i: Call(
+            "POST", f"/api/v1/tps/{_tps(w, r, i)}/doubts/suara_sah", {"json": {"value": 12}}
+        ),
+    ),
+    ("POST", "/api/v1/tps/{tps_id}/confirmation"): (
+        Access.KPPS_TPS,
+        lambda w, r, i: Call("POST", f"/api/v1/tps/{_tps(w, r, i)}/confirmation", {}),
+    ),
+    ("POST", "/api/v1/tps/{tps_id}/retakes"): (
+        Access.REVIEWER_TPS,
+        lambda w, r, i: Call(
+            "POST", f"/api/v1/tps/{_tps(w, r, i)}/retakes", {"json": {"page": 1, "reason": "buram"}}
+        ),
+    ),
     ("GET", "/api/v1/regions/{region}/recap"): (
         Access.REGION_STAFF,
         lambda w, r, i: Call("GET", f"/api/v1/regions/{_desa(r, i)}/recap", {}),
@@ -155,6 +181,13 @@ ROUTES: dict[tuple[str, str], tuple[Access, Build]] = {
             cookie=True,
         ),
     ),
+    ("GET", "/petugas/kpps/ragu"): (Access.KPPS_PAGE, page("GET", "/petugas/kpps/ragu")),
+    ("POST", "/petugas/kpps/ragu"): (
+        Access.KPPS_PAGE,
+        page("POST", "/petugas/kpps/ragu", data={"kolom": "suara_sah", "angka": "12"}),
+    ),
+    ("GET", "/petugas/kpps/periksa"): (Access.KPPS_PAGE, page("GET", "/petugas/kpps/periksa")),
+    ("POST", "/petugas/kpps/periksa"): (Access.KPPS_PAGE, page("POST", "/petugas/kpps/periksa")),
     ("POST", "/petugas/kpps/usul"): (
         Access.KPPS_PAGE,
         page("POST", "/petugas/kpps/usul", data={"kolom": "suara_sah", "angka": "12", "alasan": "uji"}),
@@ -257,6 +290,10 @@ def allowed(access: Access, role: str, inside: bool) -> bool:
             return role == "kpu"
         case Access.KPPS_PAGE:
             return role == "kpps"
+        case Access.TPS_ANSWER:
+            return role in ("kpps", "pps", "ppk") and inside
+        case Access.KPPS_TPS:
+            return role == "kpps" and inside
         case Access.REVIEWER:
             return role in ("pps", "ppk")
         case Access.KEYER:
@@ -278,3 +315,5 @@ def scoped(access: Access) -> bool:
         Access.DEVICE_ADMIN,
         Access.STAFF_ADMIN,
     )
+        Access.TPS_ANSWER,
+        Access.KPPS_TPS,

@@ -6,6 +6,7 @@ every step and verifies."""
 from __future__ import annotations
 
 import io
+import re
 
 from PIL import Image
 from sqlalchemy import select
@@ -19,17 +20,21 @@ from tally.db.review import ReviewChangeRow
 from tally.election.recap import recap
 
 
-def test_kpps_page_shows_each_page_read_and_its_status(officers: Office, samples: list[Sample]) -> None:
+def test_kpps_page_shows_each_page_and_asks_the_doubts_blind(officers: Office, samples: list[Sample]) -> None:
     upload_all(officers, samples)
     kpps = officers.browsers[0]
     soup = kpps.soup("/petugas/kpps")
     pages = soup.select("section.page")
     assert [p["id"] for p in pages] == ["halaman-1", "halaman-2", "halaman-3"]
-    row = soup.select_one(f'#halaman-2 tr[data-field="{MISREAD}"]')
-    assert row is not None and "field-review" in row["class"]
     true = page2(samples)["fields"][MISREAD]
-    assert row.select_one("td.num").text.strip() == str(true * 10 + 8)
+    # The machine's number (748 for 74) is nowhere on the page: the KPPS is asked to read the paper first.
+    misread = re.compile(rf"\b{true * 10 + 8}\b")
+    assert not misread.search(soup.select_one("#halaman-semua").get_text(" "))
+    assert soup.select_one('a[href="/petugas/kpps/ragu"]') is not None
     assert soup.select_one("#halaman-2 form.upload input[type=file]")["accept"] == "image/jpeg"
+    ask = kpps.soup("/petugas/kpps/ragu")
+    assert ask.select_one("section.doubt input[name=kolom]")["value"] == MISREAD
+    assert not misread.search(ask.select_one("section.doubt").get_text(" "))
 
 
 def test_pps_corrects_a_misread_total_with_a_second_pair_of_eyes(

@@ -28,6 +28,7 @@ from tally.auth.service import require_tps, resolve
 from tally.errors import TooManyRequests, Unauthorized
 from tally.photos.store import PhotoStore
 from tally.queue.base import Queue
+from tally.review.crops import PhotoCache
 from tally.settings import Settings
 
 PRINCIPAL_TTL_S = 5.0  # a revoked token stops working on other API nodes within this time
@@ -47,6 +48,7 @@ class Services:
     contest: Contest
     guard: EntryGuard  # failed entries per client and code prefix, Argon2 slots (tally.auth.guard)
     policy: Policy  # officer rules from the settings (tally.auth.policy)
+    crops: PhotoCache = field(default_factory=PhotoCache)  # decoded photos the API's crops share
     _principals: dict[str, tuple[Principal, float]] = field(default_factory=dict)
     _tps: dict[str, float] = field(default_factory=dict)
     # SQLite: one writer at a time in this process (tally.photos.intake.file_photo); None on PostgreSQL.

@@ -140,3 +140,49 @@ class PendingDesa(BaseModel):
 class PendingOut(BaseModel):
     data: list[PendingDesa]
     count: int
+
+
+class DoubtOut(BaseModel):
+    """A field to read from the paper. Blind: it never carries the machine's number."""
+
+    field: str = Field(examples=["suara_paslon_2"])
+    label: str = Field(examples=["Suara sah pasangan calon nomor urut 2"])
+    page: int = Field(examples=[2])
+    crop_url: str | None = Field(examples=["/api/v1/tps/3173041007005/doubts/suara_paslon_2/crop.png"])
+
+
+class DoubtsOut(BaseModel):
+    tps: str = Field(examples=["3173041007005"])
+    doubts: list[DoubtOut]
+    retakes: dict[int, str] = Field(examples=[{"1": "Foto buram di bagian bawah, foto ulang dengan terang."}])
+
+
+class BlindAnswerIn(BaseModel):
+    value: int = Field(ge=0, le=999, examples=[74], description="Angka yang tertulis di formulir")
+
+
+class BlindOutcomeOut(BaseModel):
+    field: str = Field(examples=["suara_paslon_2"])
+    value: int = Field(examples=[74])
+    machine: int | None = Field(examples=[74], description="Bacaan mesin, ditunjukkan setelah jawaban")
+    agreed: bool = Field(examples=[True])
+    message: str = Field(examples=["Cocok: angka 74 sama dengan bacaan mesin. Angka ini sah."])
+
+
+class ConfirmationOut(BaseModel):
+    tps: str
+    sheet: str | None
+    confirmed_by: str
+    at: datetime
+
+
+class RetakeIn(BaseModel):
+    page: int = Field(ge=1, le=9, examples=[2])
+    reason: str = Field(min_length=1, max_length=300, examples=["Baris paslon 2 tertutup bayangan jari."])
+
+
+class RetakeOut(BaseModel):
+    id: int
+    tps: str
+    page: int
+    reason: str

@@ -34,6 +34,9 @@ class Action:
     DEVICES_REVOKED = "devices_revoked"  # a TPS's phones and unused codes revoked
     LOGIN = "login"  # a PPS/PPK/KPU logged in
     STAFF_DISABLED = "staff_disabled"  # a staff account disabled
+    BLIND_READING = "blind_reading"  # an officer typed a doubted number before seeing the machine's
+    RETAKE_REQUESTED = "retake_requested"  # a PPS asks the KPPS for a new photo of a page
+    TPS_CONFIRMED = "tps_confirmed"  # the KPPS looked over the whole TPS and sent it ("Periksa & kirim")
 
     # What people read (the public pages, the salinan): plain Bahasa, never the identifiers above.
     LABELS = {
@@ -43,6 +46,9 @@ class Action:
         PHOTO_UPLOADED: "foto diunggah", CODE_ISSUED: "kode aktivasi diterbitkan",
         DEVICE_ACTIVATED: "ponsel KPPS diaktifkan", DEVICES_REVOKED: "ponsel KPPS dicabut",
         LOGIN: "petugas masuk", STAFF_DISABLED: "akun petugas dinonaktifkan",
+        BLIND_READING: "angka dicek petugas tanpa melihat bacaan mesin",
+        RETAKE_REQUESTED: "foto ulang diminta",
+        TPS_CONFIRMED: "KPPS memeriksa dan mengirim hasil TPS",
     }  # fmt: skip
     ROLES = {
         "kpps": "KPPS", "pps": "PPS", "ppk": "PPK", "kpu": "KPU", "system": "sistem", "operator": "operator",

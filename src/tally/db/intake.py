@@ -84,9 +84,12 @@ class PhotoRow(Base):
     orientation: Mapped[int] = mapped_column(SmallInteger)  # EXIF orientation tag as uploaded (1 = upright)
     uploaded_by: Mapped[str] = mapped_column(String(80))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # tally.photos.PhotoStatus: queued, reading, read, review, rejected, ocr_unavailable, failed
+    # tally.photos.PhotoStatus: queued, reading, read, review, rejected, held, ocr_unavailable, failed
     status: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str | None] = mapped_column(Text)
+    # The page slot it was sent in, when the page's own tag names another page (it is filed by the tag;
+    # a retry to the original slot is still the same upload).
+    sent_page: Mapped[int | None] = mapped_column(SmallInteger)
 
 
 class OcrJobRow(Base):

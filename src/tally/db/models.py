@@ -2,6 +2,7 @@
 
 from tally.db import (
     audit,  # noqa: F401  (audit log tables, revision 0003)
+    blind,  # noqa: F401  (blind readings, retakes, confirmations, revision 0008)
     intake,  # noqa: F401  (intake tables, revision 0002)
     review,  # noqa: F401  (review and practice tables, revision 0004)
 )

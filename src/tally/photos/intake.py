@@ -36,6 +36,7 @@ class PhotoStatus(StrEnum):
     READ = "read"  # every field accepted by the reader
     REVIEW = "review"  # read, some field needs a person
     REJECTED = "rejected"  # the quality gate refused it: photograph again
+    HELD = "held"  # the form names another TPS: kept, never counted here (the PPS sees why)
     OCR_UNAVAILABLE = "ocr_unavailable"  # stored, but no OCR is installed: nothing was read
     FAILED = "failed"  # dead-lettered after the maximum tries
 
@@ -98,7 +99,8 @@ def check_photo(path: Path, max_pixels: int) -> PhotoInfo:
 
 
 def same_place(row: PhotoRow, upload: Upload) -> PhotoRow:
-    if row.tps_id != upload.tps_id or row.page != upload.page:
+    # A photo filed under the page its tag names still answers a retry to the slot it was sent in.
+    if row.tps_id != upload.tps_id or upload.page not in (row.page, row.sent_page):
         raise Conflict(
             "photo_elsewhere",
             f"Foto ini sudah dikirim untuk TPS {row.tps_id} halaman {row.page}. Periksa TPS dan halaman.",

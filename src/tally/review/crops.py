@@ -9,18 +9,28 @@ rectangle warped flat at a fixed scale. Without the spec it falls back to the bo
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 from collections import OrderedDict
 
 import cv2
 import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ocr.forms.spec import NumberField, load_spec
-from ocr.reading import FieldReading
+from ocr.reading import FieldReading, Reading
+from tally.auth.scope import Principal
+from tally.auth.service import require_tps
+from tally.db.intake import PhotoRow, ReadingRow
+from tally.errors import NotFound
 from tally.photos.jpeg import upright
+from tally.photos.store import PhotoStore
 
 PX_PER_MM = 6.0  # a 6 mm box becomes ~36 px: legible on a phone, small as PNG
 MARGIN_MM = 2.0
+HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 Gray = np.ndarray
 
 
@@ -98,3 +108,31 @@ def _png(pixels: Gray) -> bytes:
     if not ok:
         raise ValueError("potongan tidak dapat disimpan sebagai PNG")
     return bytes(buf.tobytes())
+
+
+def crop_of(
+    session: Session, store: PhotoStore, cache: PhotoCache, contest: str, sha256: str, field: str
+) -> bytes:
+    """The PNG crop of `field` from the stored photo `sha256`, cut where its newest reading found the boxes.
+    The caller has checked the photo is in the officer's scope (`photo_in_scope`)."""
+    photo = session.get(PhotoRow, sha256)
+    body = session.scalar(
+        select(ReadingRow.body)
+        .where(ReadingRow.photo_sha256 == sha256, ReadingRow.page.is_not(None))
+        .order_by(ReadingRow.id.desc())
+        .limit(1)
+    )
+    reading = Reading.from_json(json.loads(body)) if body else None
+    if photo is None or reading is None or reading.page is None or field not in reading.fields:
+        raise NotFound("no_crop", "Kolom ini tidak terbaca dari foto ini.")
+    pixels = cache.get(sha256, store.read(sha256), photo.orientation)
+    return field_crop(pixels, reading.fields[field], contest, reading.page)
+
+
+def photo_in_scope(session: Session, who: Principal, sha256: str) -> PhotoRow:
+    """The stored photo named by its hex SHA-256, if `who` may see its TPS (anything else is unknown)."""
+    photo = session.get(PhotoRow, sha256) if HEX_SHA256.fullmatch(sha256) else None
+    if photo is None:
+        raise NotFound("unknown_photo", "Foto tidak ditemukan.")
+    require_tps(session, who, photo.tps_id)
+    return photo

@@ -105,11 +105,12 @@ def live_flags(session: Session, contest_id: str, tps: str) -> list[FlagRow]:
 
 
 def latest_readings(session: Session, tps: str) -> dict[int, tuple[str, Reading]]:
-    """Per page, the newest reading that was not rejected: (photo sha256, reading)."""
+    """Per page, the newest reading filed into the TPS's sheet: (photo sha256, reading). A rejected photo,
+    or one whose form names another TPS (held), has no sheet and is not one of them."""
     rows = session.execute(
         select(ReadingRow.page, ReadingRow.photo_sha256, ReadingRow.body)
         .join(PhotoRow, PhotoRow.sha256 == ReadingRow.photo_sha256)
-        .where(PhotoRow.tps_id == tps, ReadingRow.page.is_not(None), ReadingRow.rejected.is_(None))
+        .where(PhotoRow.tps_id == tps, ReadingRow.page.is_not(None), ReadingRow.sheet_id.is_not(None))
         .order_by(ReadingRow.created_at, ReadingRow.id)
     ).all()
     return {int(page or 0): (sha, Reading.from_json(json.loads(body))) for page, sha, body in rows}
@@ -173,7 +174,7 @@ def queue(session: Session, contest: Contest, desa: str) -> list[QueueItem]:
             priority = Priority.EMPTY
         elif errors:
             priority = Priority.ERROR
-        elif open_ or {"review", "rejected", "failed"} & set(photos):
+        elif open_ or {"review", "rejected", "held", "failed"} & set(photos):
             priority = Priority.REVIEW
         elif {"queued", "reading"} & set(photos) or len(photos) < contest.pages:
             priority = Priority.PENDING

@@ -1,4 +1,6 @@
-"""The KPPS page (phone-sized): their TPS's pages, upload a photo, what was read, and propose a correction.
+"""The KPPS pages (phone-sized): their TPS's pages and photos; the doubts they settle blind, paper in hand
+(`/petugas/kpps/ragu`: the crop, never the machine's number); and "Periksa & kirim" (`/petugas/kpps/periksa`),
+every number of the TPS with the photos, where they confirm or propose a correction for their PPS.
 
 The upload form posts a plain multipart body to a thin route that files it through the same service the
 API's PUT uses (`tally.photos.file_photo`): spooled under the size limit, checked, stored by SHA-256, its
@@ -22,13 +24,16 @@ from ocr.reading import Reading
 from tally.api.deps import Services
 from tally.auth.scope import Principal, Role
 from tally.auth.service import require_tps
+from tally.db.blind import BlindReadingRow, TpsConfirmationRow
 from tally.db.intake import PhotoRow
 from tally.db.regions import RegionRow, TpsRow
 from tally.db.review import ReviewChangeRow
 from tally.errors import Forbidden, Unprocessable
 from tally.photos.intake import Upload, file_photo, same_place, spool
+from tally.review.blind import answer, confirm, message, newest, open_doubts, open_retakes
 from tally.review.changes import propose
 from tally.review.queue import latest_readings
+from tally.review.sheets import current
 from tally.web.officer_common import (
     Officer,
     SessionForm,
@@ -48,8 +53,9 @@ STATUS_TEXT = {
     "queued": "menunggu dibaca",
     "reading": "sedang dibaca",
     "read": "terbaca",
-    "review": "terbaca, perlu diperiksa PPS",
-    "rejected": "ditolak: foto ulang",
+    "review": "perlu dicek",
+    "rejected": "foto ulang",
+    "held": "ditahan: bukan formulir TPS ini",
     "ocr_unavailable": "tersimpan, belum dibaca",
     "failed": "gagal dibaca",
 }
@@ -89,11 +95,20 @@ def _view(services: Services, who: Principal) -> dict[str, Any]:
                 .order_by(ReviewChangeRow.id.desc())
             )
         )
+        doubts = len(open_doubts(s, services.contest, who, tps_id))
+        retakes = open_retakes(s, tps_id)
+        confirmed = s.scalar(
+            select(TpsConfirmationRow.created_at)
+            .where(TpsConfirmationRow.tps_id == tps_id)
+            .order_by(TpsConfirmationRow.id.desc())
+            .limit(1)
+        )
     pages = [
         PageView(p, [x for x in photos if x.page == p], readings.get(p, (None, None))[1])
         for p in range(1, services.contest.pages + 1)
     ]
     return {
+        "who": who,
         "tps_id": tps_id,
         "tps": tps,
         "desa": desa,
@@ -102,6 +117,9 @@ def _view(services: Services, who: Principal) -> dict[str, Any]:
         "contest": services.contest,
         "status_text": STATUS_TEXT,
         "waiting": any(x.status in WAITING for x in photos),
+        "doubts": doubts,
+        "retakes": retakes,
+        "confirmed": confirmed,
     }
 
 
@@ -128,6 +146,77 @@ async def upload(request: Request, who: Kpps, form: UploadForm) -> Response:
     return see_other(f"/petugas/kpps#halaman-{int(halaman)}")
 
 
+@router.get("/petugas/kpps/ragu", response_class=HTMLResponse)
+def doubts_page(request: Request, who: Kpps, hasil: int = 0) -> Response:
+    """One doubt at a time: its crop and "Tulis angka yang tertulis di formulir". After an answer, what it
+    became (the machine's number may be shown now) above the next doubt."""
+    services = services_of(request)
+    with services.sessions() as s:
+        left = open_doubts(s, services.contest, who, who.scope)
+        answered = s.get(BlindReadingRow, hasil) if hasil else None
+    if answered is not None and answered.tps_id != who.scope:
+        answered = None
+    outcome = None
+    if answered is not None:
+        outcome = {
+            "label": services.contest.field(answered.field).label,
+            "agreed": answered.agreed,
+            "message": message(answered, None),
+        }
+    return page(
+        request,
+        "officer/kpps_ragu.html",
+        who=who,
+        tps_id=who.scope,
+        doubt=left[0] if left else None,
+        left=len(left),
+        outcome=outcome,
+        contest=services.contest,
+    )
+
+
+@router.post("/petugas/kpps/ragu", dependencies=[SessionForm])
+def doubt_post(
+    request: Request, who: Kpps, kolom: Annotated[str, Form()], angka: Annotated[str, Form()]
+) -> Response:
+    services = services_of(request)
+    with services.sessions() as s, s.begin():
+        require_tps(s, who, who.scope)
+        answer(s, services.contest, who, actor(request, who), who.scope, kolom, number(angka, 3))
+        row_id = s.scalar(
+            select(BlindReadingRow.id)
+            .where(BlindReadingRow.tps_id == who.scope, BlindReadingRow.field == kolom)
+            .order_by(BlindReadingRow.id.desc())
+            .limit(1)
+        )
+    return see_other(f"/petugas/kpps/ragu?hasil={row_id}")
+
+
+@router.get("/petugas/kpps/periksa", response_class=HTMLResponse)
+def review_page(request: Request, who: Kpps, terkirim: int = 0) -> Response:
+    """Every number of the TPS as it counts now, beside the photos: what the KPPS confirms and sends."""
+    services = services_of(request)
+    view = _view(services, who)
+    with services.sessions() as s:
+        now = current(s, services.contest, who.scope)
+        decoded = newest(s, services.contest, who.scope)
+    rows = []
+    for f in services.contest.fields:
+        value = now.values.get(f.name)
+        status = now.statuses.get(f.name) or decoded.values.get(f.name, (None, "pending"))[1]
+        rows.append({"page": f.page, "label": f.label, "name": f.name, "value": value, "state": status})
+    return page(request, "officer/kpps_periksa.html", rows=rows, terkirim=terkirim, **view)
+
+
+@router.post("/petugas/kpps/periksa", dependencies=[SessionForm])
+def confirm_post(request: Request, who: Kpps) -> Response:
+    services = services_of(request)
+    with services.sessions() as s, s.begin():
+        require_tps(s, who, who.scope)
+        confirm(s, services.contest, who, actor(request, who), who.scope)
+    return see_other("/petugas/kpps/periksa?terkirim=1")
+
+
 @router.post("/petugas/kpps/usul", dependencies=[SessionForm])
 def propose_post(
     request: Request,
@@ -140,7 +229,7 @@ def propose_post(
     with services.sessions() as s, s.begin():
         require_tps(s, who, who.scope)
         propose(s, services.contest, who, actor(request, who), who.scope, kolom, number(angka), alasan)
-    return see_other("/petugas/kpps#usulan")
+    return see_other("/petugas/kpps/periksa#usulan")
 
 
 async def _file(services: Services, who: Principal, page_no: int, foto: UploadFile, origin: str) -> None:

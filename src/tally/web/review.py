@@ -4,23 +4,19 @@ the page comes back with the next field in focus."""
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from ocr.reading import Reading
 from reconcile.ids import RegionCode
 from tally.auth.scope import Principal, Role
 from tally.auth.service import require_tps
-from tally.db.intake import PhotoRow, ReadingRow
 from tally.db.regions import RegionRow, TpsRow
-from tally.errors import Forbidden, NotFound, Unprocessable
+from tally.errors import Forbidden, Unprocessable
 from tally.review.changes import check, decide
-from tally.review.crops import field_crop
+from tally.review.crops import crop_of, photo_in_scope
 from tally.review.queue import doubts, live_flags, queue
 from tally.web.officer_common import (
     Officer,
@@ -35,8 +31,6 @@ from tally.web.officer_common import (
 from tally.web.pages import OFFICER_PAGES, web_state
 
 REVIEWERS = (Role.PPS, Role.PPK)
-
-HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def reviewer(who: Officer) -> Principal:
@@ -118,20 +112,6 @@ def decide_post(
 def crop(request: Request, who: UnmeteredOfficer, sha256: str, field: str) -> Response:
     services = services_of(request)
     with services.sessions() as s:
-        # A photo is named by its hex SHA-256; anything else (a NUL PostgreSQL refuses) is unknown.
-        photo = s.get(PhotoRow, sha256) if HEX_SHA256.fullmatch(sha256) else None
-        if photo is None:
-            raise NotFound("unknown_photo", "Foto tidak ditemukan.")
-        require_tps(s, who, photo.tps_id)
-        body = s.scalar(
-            select(ReadingRow.body)
-            .where(ReadingRow.photo_sha256 == sha256, ReadingRow.page.is_not(None))
-            .order_by(ReadingRow.id.desc())
-            .limit(1)
-        )
-    reading = Reading.from_json(json.loads(body)) if body else None
-    if reading is None or reading.page is None or field not in reading.fields:
-        raise NotFound("no_crop", "Kolom ini tidak terbaca dari foto ini.")
-    pixels = web_state(request).photos.get(sha256, services.store.read(sha256), photo.orientation)
-    png = field_crop(pixels, reading.fields[field], services.contest.id, reading.page)
+        photo_in_scope(s, who, sha256)
+        png = crop_of(s, services.store, web_state(request).photos, services.contest.id, sha256, field)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})

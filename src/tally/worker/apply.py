@@ -20,6 +20,7 @@ from reconcile.contest import Contest
 from reconcile.sheet import Source
 from tally.audit import Action, Actor, append
 from tally.audit.replay import ResultChange, results_json
+from tally.db.blind import RetakeRequestRow, witnesses
 from tally.db.intake import OcrJobRow, PhotoRow, ReadingRow
 from tally.db.sheets import ContestRow, SheetRow, SheetValueRow
 from tally.election.rejudge import rejudge
@@ -30,12 +31,38 @@ from tally.queue.base import Claim
 UNAVAILABLE = "OCR belum terpasang di server ini: foto tersimpan aman, angka belum dibaca."
 
 
-def photo_status(reading: Reading | None) -> PhotoStatus:
+def photo_status(reading: Reading | None, tps: str | None = None) -> PhotoStatus:
     if reading is None:
         return PhotoStatus.OCR_UNAVAILABLE
     if reading.rejected is not None:
         return PhotoStatus.REJECTED
+    if other_tps(reading, tps):
+        return PhotoStatus.HELD
     return PhotoStatus.REVIEW if reading.needs_review else PhotoStatus.READ
+
+
+def other_tps(reading: Reading, tps: str | None) -> bool:
+    """The form itself names another TPS (the QR on the pages we render): never count it into `tps`."""
+    return tps is not None and reading.qr_tps is not None and reading.qr_tps != tps
+
+
+def _detail(photo: PhotoRow, reading: Reading | None) -> str | None:
+    """What the KPPS reads beside the photo's status (Bahasa)."""
+    if reading is None:
+        return UNAVAILABLE
+    if reading.rejected is not None:
+        return reading.rejected
+    if other_tps(reading, photo.tps_id):
+        return (
+            f"Formulir di foto ini milik TPS lain ({reading.qr_tps}), bukan TPS ini. Foto disimpan tetapi "
+            "tidak dihitung. Foto formulir C.Hasil TPS Anda sendiri."
+        )
+    if reading.page is not None and reading.page != photo.page:
+        return (
+            f"Foto ini halaman {reading.page}, dikirim di tempat halaman {photo.page}: "
+            f"disimpan sebagai halaman {reading.page}."
+        )
+    return None
 
 
 def apply_reading(
@@ -49,7 +76,7 @@ def apply_reading(
 ) -> bool:
     """Record the outcome of a job. False when this (photo, model version) was already applied."""
     at = datetime.now(UTC)
-    status = photo_status(reading)
+    status = photo_status(reading, photo.tps_id)
     model = reading.model_version if reading is not None else "none"
     try:
         with sessions() as s, s.begin():
@@ -67,12 +94,13 @@ def apply_reading(
             s.add(row)
             s.flush()  # the unique (photo, model) check fires here
             changes: list[ResultChange] = []
-            if reading is not None and reading.rejected is None and reading.page is not None:
+            filed: dict[str, object] = {"status": status, "detail": _detail(photo, reading)}
+            if status in (PhotoStatus.READ, PhotoStatus.REVIEW) and reading is not None:
+                if reading.page is not None and reading.page != photo.page:  # filed as the page it shows
+                    filed |= {"page": reading.page, "sent_page": photo.page}
                 row.sheet_id, changes = _store_sheet(s, photo, reading, reader, contest, at)
-            detail = UNAVAILABLE if reading is None else reading.rejected
-            s.execute(
-                update(PhotoRow).where(PhotoRow.sha256 == photo.sha256).values(status=status, detail=detail)
-            )
+                _close_retakes(s, photo, reading, at)
+            s.execute(update(PhotoRow).where(PhotoRow.sha256 == photo.sha256).values(**filed))
             _audit(s, photo, row, reading, changes)
             _finish(s, claim, at)
         return True
@@ -97,6 +125,19 @@ def _audit(
     }
     actor = Actor(f"ocr:{row.reader}", "system", photo.uploaded_by)
     append(s, actor, Action.READING, photo.tps_id, {}, after)
+
+
+def _close_retakes(s: Session, photo: PhotoRow, reading: Reading, at: datetime) -> None:
+    """A readable photo of the page the PPS asked to photograph again answers the request."""
+    s.execute(
+        update(RetakeRequestRow)
+        .where(
+            RetakeRequestRow.tps_id == photo.tps_id,
+            RetakeRequestRow.page == reading.page,
+            RetakeRequestRow.closed_at.is_(None),
+        )
+        .values(closed_at=at, closed_by_photo=photo.sha256)
+    )
 
 
 def _finish(s: Session, claim: Claim, at: datetime) -> None:
@@ -125,7 +166,7 @@ def _store_sheet(
         Reading.from_json(json.loads(body)) for page, body in sorted(earlier.items()) if page != reading.page
     ]
     readings.append(reading)
-    values, pages = _decoded(readings, contest)
+    values, pages = _decoded(readings, contest, witnesses(s, photo.tps_id))
     sheet_id = hashlib.sha256(f"{photo.sha256}:{reading.model_version}".encode()).hexdigest()
     _ensure_contest(s, contest)
     s.add(
@@ -154,15 +195,15 @@ def _store_sheet(
 
 
 def _decoded(
-    readings: list[Reading], contest: Contest
+    readings: list[Reading], contest: Contest, human: dict[str, int]
 ) -> tuple[dict[str, tuple[int | None, float, str]], set[int]]:
-    """Each read field's value, confidence and status from the pages decoded together. A reader that leaves
-    no per-box evidence (no alternatives: a keyed or scripted reading) has nothing to decode: its fields
-    stand as given."""
+    """Each read field's value, confidence and status from the pages decoded together, with the officers'
+    blind readings as witnesses. A reader that leaves no per-box evidence (no alternatives: a keyed or
+    scripted reading) has nothing to decode: its fields stand as given."""
     pages = {r.page for r in readings if r.page is not None}
     own = {name: f for r in readings for name, f in r.fields.items()}
     evidence = [d.alternatives for f in own.values() for d in f.digits]
-    decoded = decode_tps(readings, contest) if evidence and all(evidence) else {}
+    decoded = decode_tps(readings, contest, human) if evidence and all(evidence) else {}
     values: dict[str, tuple[int | None, float, str]] = {}
     for name, f in own.items():
         d = decoded.get(name, f)

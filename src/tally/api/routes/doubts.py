@@ -1,0 +1,102 @@
+"""Doubts settled blind, for a phone app: the TPS's fields to read from the paper (crops, never the
+machine's number), the blind answers, the KPPS's final confirmation, and the PPS's requests for a new photo.
+The rules are `tally.review.blind`; the KPPS page (`/petugas/kpps/ragu`) is the same service."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from tally.api.deps import PrincipalDep, ServicesDep, SessionDep, client_of
+from tally.api.routes.common import ERRORS
+from tally.api.schemas import (
+    BlindAnswerIn,
+    BlindOutcomeOut,
+    ConfirmationOut,
+    DoubtOut,
+    DoubtsOut,
+    RetakeIn,
+    RetakeOut,
+)
+from tally.audit import Actor
+from tally.auth.scope import Principal
+from tally.auth.service import require_tps
+from tally.errors import NotFound
+from tally.review.blind import answer, confirm, open_doubts, open_retakes, request_retake
+from tally.review.crops import crop_of
+
+router = APIRouter(tags=["doubts"], responses=ERRORS)
+
+
+def _actor(request: Request, who: Principal) -> Actor:
+    return Actor(who.subject, who.role.value, client_of(request))
+
+
+@router.get("/tps/{tps_id}/doubts", response_model=DoubtsOut)
+def get_doubts(tps_id: str, who: PrincipalDep, session: SessionDep, services: ServicesDep) -> DoubtsOut:
+    """The fields the caller is asked to read from the paper, with a crop of each (the machine's number is
+    shown only in the answer's reply), and any open request for a new photo."""
+    require_tps(session, who, tps_id)
+    found = open_doubts(session, services.contest, who, tps_id)
+    doubts = [
+        DoubtOut(
+            field=d.field,
+            label=d.label,
+            page=d.page,
+            crop_url=f"/api/v1/tps/{tps_id}/doubts/{d.field}/crop.png" if d.photo_sha256 else None,
+        )
+        for d in found
+    ]
+    return DoubtsOut(tps=tps_id, doubts=doubts, retakes=open_retakes(session, tps_id))
+
+
+@router.get("/tps/{tps_id}/doubts/{field}/crop.png", response_class=Response)
+def get_crop(
+    tps_id: str, field: str, who: PrincipalDep, session: SessionDep, services: ServicesDep
+) -> Response:
+    """PNG of the field's boxes (and bubbles) cut from the photo it was read from."""
+    require_tps(session, who, tps_id)
+    where = {d.field: d.photo_sha256 for d in open_doubts(session, services.contest, who, tps_id)}
+    sha = where.get(field)
+    if sha is None:
+        raise NotFound("no_crop", "Kolom ini tidak sedang perlu dicek.")
+    png = crop_of(session, services.store, services.crops, services.contest.id, sha, field)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.post("/tps/{tps_id}/doubts/{field}", response_model=BlindOutcomeOut)
+def post_answer(
+    tps_id: str, field: str, body: BlindAnswerIn, request: Request, who: PrincipalDep, services: ServicesDep
+) -> BlindOutcomeOut:
+    """The number the officer read from the paper. Agreeing with the machine's own reading (and every check
+    holding) settles the field; otherwise it waits for the PPS, both readings side by side."""
+    with services.sessions() as s, s.begin():
+        require_tps(s, who, tps_id)
+        out = answer(s, services.contest, who, _actor(request, who), tps_id, field, body.value)
+    return BlindOutcomeOut(
+        field=out.field, value=out.value, machine=out.machine, agreed=out.agreed, message=out.message
+    )
+
+
+@router.post("/tps/{tps_id}/confirmation", response_model=ConfirmationOut)
+def post_confirmation(
+    tps_id: str, request: Request, who: PrincipalDep, services: ServicesDep
+) -> ConfirmationOut:
+    """The KPPS's "Periksa & kirim": refused (409) while a doubt still waits for their answer."""
+    with services.sessions() as s, s.begin():
+        require_tps(s, who, tps_id)
+        row = confirm(s, services.contest, who, _actor(request, who), tps_id)
+        return ConfirmationOut(
+            tps=tps_id, sheet=row.sheet_id, confirmed_by=row.confirmed_by, at=row.created_at
+        )
+
+
+@router.post("/tps/{tps_id}/retakes", response_model=RetakeOut, status_code=201)
+def post_retake(
+    tps_id: str, body: RetakeIn, request: Request, who: PrincipalDep, services: ServicesDep
+) -> RetakeOut:
+    """A PPS asks the TPS's KPPS for a new photo of one page, with the reason they will read."""
+    with services.sessions() as s, s.begin():
+        require_tps(s, who, tps_id)
+        row = request_retake(s, services.contest, who, _actor(request, who), tps_id, body.page, body.reason)
+        return RetakeOut(id=row.id, tps=tps_id, page=row.page, reason=row.reason)

@@ -1,0 +1,355 @@
+"""Doubts settled blind, on a real photographed TPS read by the real reader (2024's kind: 47 read as 470).
+
+The reader leaves 14 fields in doubt on this TPS, two of them misread (87 → 874, 47 → 470). The KPPS types
+what the paper says without being shown the machine's number; agreeing numbers settle, the misreads never do
+and wait for the PPS, whose blind number opens a correction a second PPS approves. At the end every counted
+number is the truth and the audit chain replays every total.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from anyio.from_thread import start_blocking_portal
+from PIL import Image
+from sqlalchemy import func, select
+
+from ocr.reader import PhotoReader
+from ocr.reading import Reading
+from reconcile.ids import parent
+from support.journey import seed_for
+from support.officers import Office, Sample, sample_tps
+from tally.audit import verify_chain
+from tally.auth.scope import Role
+from tally.auth.service import activate, issue_codes
+from tally.bootstrap import create_app
+from tally.db.audit import AuditEntry
+from tally.db.blind import BlindReadingRow
+from tally.db.intake import PhotoRow
+from tally.db.results import TpsResultRow
+from tally.review.sheets import current
+from tally.settings import Settings
+from tally.worker.apply import apply_reading
+
+MISREAD = {"pemilih_dpt_l": 874, "suara_paslon_1": 470}  # what the reader makes of 87 and 47 here
+
+
+@pytest.fixture(scope="module")
+def read_tps(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Sample, dict[str, Any]]]:
+    """The TPS's three pages and what the real reader made of each (read once for the module)."""
+    samples = sample_tps(tmp_path_factory.mktemp("blind-samples"))
+    reader = PhotoReader()
+    return [(s, reader.read(s.jpeg, tps=s.truth["tps"]).to_json()) for s in samples]
+
+
+@contextmanager
+def tps_office(settings: Settings, truth: dict[str, Any]) -> Iterator[Office]:
+    app = create_app(settings.model_copy(update={"embedded_workers": 0, "ocr_reader": "none"}), workers=0)
+    seed_for(app, truth)
+    with start_blocking_portal() as portal:
+        o = Office(app, portal, settings, [])
+        try:
+            yield o
+        finally:
+            for b in o.browsers:
+                portal.call(b.http.aclose)
+            app.state.services.engine.dispose()
+
+
+def upload_and_read(
+    o: Office, tps: str, read: list[tuple[Sample, dict[str, Any]]], slot: dict[int, int]
+) -> None:
+    """The KPPS sends each page (in slot `slot[page]`); the worker applies what the real reader read."""
+    token = o.device_token(tps)
+    client = o.browser()
+    for sample, _ in read:
+        page = sample.truth["page"]
+        url = f"/api/v1/tps/{tps}/pages/{slot.get(page, page)}/photos/{sha(sample.jpeg)}"
+        r = client.put(
+            url,
+            content=sample.jpeg,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg"},
+        )
+        assert r.status_code == 202, r.text
+    services = o.app.state.services
+    while (claim := services.queue.claim("test")) is not None:
+        with o.sessions() as s:
+            photo = s.get(PhotoRow, claim.photo_sha256)
+        body = next(b for smp, b in read if sha(smp.jpeg) == photo.sha256)
+        reading = Reading.from_json({**body, "tps": tps})
+        apply_reading(o.sessions, claim, photo, reading, "test", 0.1, services.contest)
+        services.queue.release(claim)
+
+
+def phone(o: Office, tps: str) -> str:
+    """A KPPS device token for `tps` alone (the other TPS's phones stay active)."""
+    with o.sessions() as s, s.begin():
+        code = issue_codes(s, str(parent(tps)), "test", only_tps=tps)[0].code  # type: ignore[arg-type]
+        token, _ = activate(s, code)
+    return token
+
+
+def sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def truth_of(read: list[tuple[Sample, dict[str, Any]]]) -> dict[str, int]:
+    return {k: v for smp, _ in read for k, v in smp.truth["fields"].items()}
+
+
+def counted_values(o: Office, tps: str) -> dict[str, int | None]:
+    """The values that count now, for the fields settled (accepted or keyed)."""
+    contest = o.app.state.services.contest
+    with o.sessions() as s:
+        now = current(s, contest, tps)
+    return {n: v for n, v in now.values.items() if now.statuses.get(n) in ("accepted", "keyed")}
+
+
+def test_kpps_settles_blind_what_the_photo_supports_and_never_a_misread(
+    settings: Settings, read_tps: list[tuple[Sample, dict[str, Any]]]
+) -> None:
+    truth_tps = read_tps[0][0].truth
+    tps = str(truth_tps["tps"])
+    truth = truth_of(read_tps)
+    with tps_office(settings, truth_tps) as o:
+        upload_and_read(o, tps, read_tps, {})
+        token = o.device_token(tps)  # a second phone of the same TPS: its API
+        api = o.browser()
+        auth = {"Authorization": f"Bearer {token}"}
+        listed = api.get(f"/api/v1/tps/{tps}/doubts", headers=auth)
+        assert listed.status_code == 200, listed.text
+        doubts = listed.json()["doubts"]
+        assert {d["field"] for d in doubts} >= set(MISREAD)
+        assert all(set(d) == {"field", "label", "page", "crop_url"} for d in doubts)  # blind: no number
+        crop = api.get(doubts[0]["crop_url"], headers=auth)
+        assert crop.status_code == 200 and crop.content.startswith(b"\x89PNG")
+
+        # The KPPS's page: one doubt at a time, its crop, never the machine's number.
+        kpps = o.kpps(tps)
+        seen: list[str] = []
+        for _ in range(len(doubts)):
+            soup = kpps.soup("/petugas/kpps/ragu")
+            form = soup.select_one("section.doubt form")
+            assert form is not None, soup.get_text()
+            field = form.select_one("input[name=kolom]")["value"]  # type: ignore[index]
+            shown = soup.select_one("section.doubt").get_text(" ")  # type: ignore[union-attr]
+            if field in MISREAD:
+                assert str(MISREAD[field]) not in shown
+            assert soup.select_one("section.doubt img.crop") is not None
+            r = kpps.post("/petugas/kpps/ragu", data={"kolom": field, "angka": str(truth[field])})
+            assert r.status_code == 303, r.text
+            seen.append(str(field))
+        assert sorted(seen) == sorted(d["field"] for d in doubts)
+        done = kpps.soup("/petugas/kpps/ragu")
+        assert "Semua angka sudah dicek" in done.get_text()
+
+        with o.sessions() as s:
+            rows = {
+                r.field: r for r in s.scalars(select(BlindReadingRow).where(BlindReadingRow.tps_id == tps))
+            }
+        assert not any(rows[f].agreed for f in MISREAD)
+        agreed = {f for f, r in rows.items() if r.agreed}
+        assert len(agreed) >= 6, agreed  # most doubts were right, only unsure (not those a misread sums with)
+        assert all(rows[f].value == rows[f].machine for f in agreed)
+        # Nothing wrong counts: every settled number is what the officer wrote.
+        settled = counted_values(o, tps)
+        assert set(agreed) <= set(settled)
+        assert {n: v for n, v in settled.items() if truth.get(n) != v} == {}
+
+        # The KPPS cannot answer again, nor by the API.
+        again = api.post(f"/api/v1/tps/{tps}/doubts/{next(iter(MISREAD))}", json={"value": 1}, headers=auth)
+        assert again.status_code == 409, again.text
+
+        # The PPS reads the misreads blind too: their numbers (the truth) differ from the machine's, so each
+        # is a correction a second PPS approves; then the TPS counts the truth exactly.
+        desa = str(parent(tps))  # type: ignore[arg-type]
+        pps1 = o.staff("pps.satu", Role.PPS, desa)
+        pps2 = o.staff("pps.dua", Role.PPS, desa)
+        pps_token = pps1_api_token(o, "pps.satu")
+        left = api.get(f"/api/v1/tps/{tps}/doubts", headers={"Authorization": f"Bearer {pps_token}"}).json()
+        assert set(MISREAD) <= {d["field"] for d in left["doubts"]}
+        for d in left["doubts"]:
+            r = api.post(
+                f"/api/v1/tps/{tps}/doubts/{d['field']}",
+                json={"value": truth[d["field"]]},
+                headers={"Authorization": f"Bearer {pps_token}"},
+            )
+            assert r.status_code == 200, r.text
+            out = r.json()
+            if d["field"] in MISREAD:
+                assert not out["agreed"] and out["machine"] == MISREAD[d["field"]]
+        for field in MISREAD:  # the second PPS types the same number: the approval
+            r = pps2.post(
+                f"/petugas/pps/tps/{tps}/periksa", data={"kolom": field, "angka": str(truth[field])}
+            )
+            assert r.status_code == 303, r.text
+        del pps1
+        final = counted_values(o, tps)
+        assert {n: v for n, v in final.items() if truth.get(n) != v} == {}
+        assert set(final) == set(truth), set(truth) - set(final)
+        with o.sessions() as s:
+            result = s.get(TpsResultRow, (o.app.state.services.contest.id, tps))
+            assert result is not None and result.counted
+            assert verify_chain(s).ok
+            blind_entries = s.scalar(
+                select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "blind_reading")
+            )
+        assert blind_entries == len(rows) + len(left["doubts"])
+
+        # Periksa & kirim: every number shown, then confirmed once nothing waits for the KPPS.
+        check = kpps.soup("/petugas/kpps/periksa")
+        assert "Angka sudah saya periksa" in check.get_text()
+        sent = kpps.post("/petugas/kpps/periksa", data={})
+        assert sent.status_code == 303 and sent.headers["location"].endswith("terkirim=1")
+
+
+def pps1_api_token(o: Office, username: str) -> str:
+    """An API token for a staff officer, as `POST /api/v1/auth/login` gives one."""
+    from support.officers import PASSWORD
+
+    r = o.browser().post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 201, r.text
+    return str(r.json()["token"])
+
+
+def rephotograph(photo: Path, into: Path) -> Path:
+    """Another photo of the same page (re-encoded: new bytes, new SHA-256, the same form)."""
+    out = into / f"again-{photo.name}"
+    with Image.open(photo) as im:
+        im.save(out, format="JPEG", quality=90)
+    return out
+
+
+def test_a_form_of_another_tps_is_held_and_a_page_in_the_wrong_slot_is_filed_by_its_tag(
+    settings: Settings, read_tps: list[tuple[Sample, dict[str, Any]]], tmp_path: Path
+) -> None:
+    truth_tps = read_tps[0][0].truth
+    tps = str(truth_tps["tps"])
+    neighbour = f"{tps[:10]}{int(tps[10:]) + 1:03d}"  # seeded beside it, nothing uploaded
+    with tps_office(settings, truth_tps) as o:
+        # Page 2's photo sent in the "Halaman 3" slot of its own TPS: filed as page 2, the KPPS told.
+        page2 = next((smp, b) for smp, b in read_tps if smp.truth["page"] == 2)
+        upload_and_read(o, tps, [page2], {2: 3})
+        with o.sessions() as s:
+            photo = s.get(PhotoRow, sha(page2[0].jpeg))
+        assert photo is not None and (photo.page, photo.sent_page) == (2, 3)
+        assert photo.status in ("read", "review") and "halaman 2" in (photo.detail or "")
+        # A retry to the slot it was sent in is the same upload, not a conflict.
+        again = o.browser().put(
+            f"/api/v1/tps/{tps}/pages/3/photos/{photo.sha256}",
+            content=page2[0].jpeg,
+            headers={"Authorization": f"Bearer {o.device_token(tps)}", "Content-Type": "image/jpeg"},
+        )
+        assert again.status_code == 200, again.text
+
+        # Another photo of the same TPS's forms sent for the neighbour (their QR names the first TPS): held,
+        # never counted there.
+        retaken = [(Sample(rephotograph(smp.photo, tmp_path), smp.truth), body) for smp, body in read_tps]
+        upload_and_read(o, neighbour, retaken, {})
+        with o.sessions() as s:
+            held = list(s.scalars(select(PhotoRow).where(PhotoRow.tps_id == neighbour)))
+            assert held and all(p.status == "held" for p in held)
+            assert all(tps in (p.detail or "") for p in held)
+            assert (
+                s.get(TpsResultRow, (o.app.state.services.contest.id, neighbour)) is None
+                or not s.get(TpsResultRow, (o.app.state.services.contest.id, neighbour)).counted
+            )
+            assert current(s, o.app.state.services.contest, neighbour).sheet_id is None
+        page = o.kpps(neighbour).get("/petugas/kpps")
+        assert "bukan formulir TPS ini" in page.text or "TPS lain" in page.text
+
+
+def test_pps_asks_for_a_retake_and_the_kpps_sees_it_until_a_new_photo_arrives(
+    settings: Settings, read_tps: list[tuple[Sample, dict[str, Any]]]
+) -> None:
+    truth_tps = read_tps[0][0].truth
+    tps = str(truth_tps["tps"])
+    with tps_office(settings, truth_tps) as o:
+        pps = o.staff("pps.satu", Role.PPS, str(parent(tps)))  # type: ignore[arg-type]
+        token = pps1_api_token(o, "pps.satu")
+        api = o.browser()
+        bad = api.post(
+            f"/api/v1/tps/{tps}/retakes",
+            json={"page": 1, "reason": " "},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert bad.status_code == 422
+        r = api.post(
+            f"/api/v1/tps/{tps}/retakes",
+            json={"page": 1, "reason": "Bagian bawah halaman terpotong."},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert r.status_code == 201, r.text
+        kpps = o.kpps(tps)
+        assert "Bagian bawah halaman terpotong." in kpps.get("/petugas/kpps").text
+        kpps_token = o.device_token(tps)
+        forbidden = api.post(
+            f"/api/v1/tps/{tps}/retakes",
+            json={"page": 1, "reason": "x"},
+            headers={"Authorization": f"Bearer {kpps_token}"},
+        )
+        assert forbidden.status_code == 403
+        page1 = next((smp, b) for smp, b in read_tps if smp.truth["page"] == 1)
+        upload_and_read(o, tps, [page1], {})
+        listed = api.get(
+            f"/api/v1/tps/{tps}/doubts", headers={"Authorization": f"Bearer {kpps_token}"}
+        ).json()
+        assert listed["retakes"] == {}
+        del pps
+        with o.sessions() as s:
+            assert verify_chain(s).ok
+            assert (
+                s.scalar(
+                    select(func.count())
+                    .select_from(AuditEntry)
+                    .where(AuditEntry.action == "retake_requested")
+                )
+                == 1
+            )
+
+
+def test_blind_answers_are_refused_clearly_out_of_scope_and_out_of_range(
+    settings: Settings, read_tps: list[tuple[Sample, dict[str, Any]]]
+) -> None:
+    truth_tps = read_tps[0][0].truth
+    tps = str(truth_tps["tps"])
+    neighbour = f"{tps[:10]}{int(tps[10:]) + 1:03d}"
+    with tps_office(settings, truth_tps) as o:
+        upload_and_read(o, tps, read_tps, {})
+        api = o.browser()
+        other = {"Authorization": f"Bearer {phone(o, neighbour)}"}
+        mine = {"Authorization": f"Bearer {phone(o, tps)}"}
+        assert api.get(f"/api/v1/tps/{tps}/doubts", headers=other).status_code == 403
+        assert (
+            api.post(f"/api/v1/tps/{tps}/doubts/suara_sah", json={"value": 1}, headers=other).status_code
+            == 403
+        )
+        assert (
+            api.post(f"/api/v1/tps/{tps}/doubts/suara_sah", json={"value": 1000}, headers=mine).status_code
+            == 422
+        )
+        assert (
+            api.post(f"/api/v1/tps/{tps}/doubts/bukan_kolom", json={"value": 1}, headers=mine).status_code
+            == 422
+        )
+        settled = next(
+            n
+            for n in truth_of(read_tps)
+            if n not in MISREAD
+            and n
+            not in {d["field"] for d in api.get(f"/api/v1/tps/{tps}/doubts", headers=mine).json()["doubts"]}
+        )
+        r = api.post(f"/api/v1/tps/{tps}/doubts/{settled}", json={"value": 1}, headers=mine)
+        assert r.status_code == 409 and "tidak perlu dicek" in r.json()["message"]
+        early = api.post(f"/api/v1/tps/{tps}/confirmation", headers=mine)
+        assert early.status_code == 409 and "perlu dicek" in early.json()["message"]
+        with o.sessions() as s:
+            assert s.scalar(select(func.count()).select_from(BlindReadingRow)) == 0
+        assert json.dumps(api.get(f"/api/v1/tps/{tps}/doubts", headers=mine).json())  # still answers
