@@ -133,6 +133,12 @@ def main() -> None:
     ap.add_argument("--typo", type=float, default=0.02, help="share of blind answers with a keypad slip")
     ap.add_argument("--wrong-row", type=float, default=0.01, help="share copied from another row")
     ap.add_argument("--cache", help="keep the readings in this JSON file and reuse them on the next run")
+    ap.add_argument(
+        "--look-again",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a KPPS answer that disagrees is typed once more, blind (as the page asks)",
+    )
     args = ap.parse_args()
 
     if args.dir:
@@ -177,6 +183,16 @@ def main() -> None:
         slipped += sum(answers[n] != (truth[n] or 0) for n in answers)
         keys = sum(len(str(v)) + 1 for v in answers.values())
         after = decode_tps(readings, contest, human=answers)
+        if args.look_again:
+            # The page says only "belum cocok, lihat lagi formulirnya" (never the machine's number) and the
+            # KPPS types the field once more, as blind as the first time.
+            again = [n for n in doubts if after[n].status != "accepted" and answers[n] != fields[n].value]
+            second = blind_answers(again, truth, page_of, rng, args)
+            asked += len(second)
+            slipped += sum(second[n] != (truth[n] or 0) for n in second)
+            keys += sum(len(str(v)) + 1 for v in second.values())
+            answers |= second
+            after = decode_tps(readings, contest, human=answers)
         blind.add(after, truth, keys)
         for n in truth:
             if after[n].status != "accepted":

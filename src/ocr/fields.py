@@ -129,6 +129,13 @@ def _probs_of(field: FieldReading) -> NDArray[np.float64]:
     return np.asarray(p / p.sum(axis=1, keepdims=True), dtype=np.float64)
 
 
+def decodable(readings: list[Reading]) -> bool:
+    """Do the readings carry per-box evidence to decode again? A keyed or scripted reading (no alternatives)
+    has none: its fields stand as given."""
+    evidence = [d.alternatives for r in readings for f in r.fields.values() for d in f.digits]
+    return bool(evidence) and all(evidence)
+
+
 def decode_tps(
     readings: list[Reading], contest: Contest, human: Mapping[str, int] | None = None
 ) -> dict[str, FieldReading]:

@@ -229,6 +229,23 @@ ROUTES: dict[tuple[str, str], tuple[Access, Build]] = {
     ("GET", "/petugas/kode"): (Access.OFFICIALS_PAGE, page("GET", "/petugas/kode")),
     ("GET", "/petugas/kode/{desa}"): (
         Access.DEVICE_ADMIN,
+    ("POST", "/petugas/pps/tps/{tps}/foto-ulang"): (
+        Access.REVIEWER_TPS,
+        lambda w, r, i: Call(
+            "POST",
+            f"/petugas/pps/tps/{_tps(w, r, i)}/foto-ulang",
+            {"data": {"halaman": "1", "alasan": "buram"}},
+            cookie=True,
+        ),
+    ),
+    ("GET", "/petugas/foto/{sha256}"): (
+        Access.PHOTO_TPS,
+        lambda w, r, i: Call("GET", f"/petugas/foto/{w.photos[_tps(w, r, i)]}", {}, True),
+    ),
+    ("GET", "/petugas/foto/{sha256}.jpg"): (
+        Access.PHOTO_TPS,
+        lambda w, r, i: Call("GET", f"/petugas/foto/{w.photos[_tps(w, r, i)]}.jpg", {}, True),
+    ),
         lambda w, r, i: Call("GET", f"/petugas/kode/{DESA_C if i else OUT_DESA[r]}", {}, True),
     ),
     ("POST", "/petugas/kode/{desa}/terbitkan"): (

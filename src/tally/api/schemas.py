@@ -164,8 +164,14 @@ class BlindAnswerIn(BaseModel):
 class BlindOutcomeOut(BaseModel):
     field: str = Field(examples=["suara_paslon_2"])
     value: int = Field(examples=[74])
-    machine: int | None = Field(examples=[74], description="Bacaan mesin, ditunjukkan setelah jawaban")
+    machine: int | None = Field(
+        examples=[74],
+        description="Bacaan mesin, ditunjukkan setelah jawaban (tidak bila diminta melihat lagi)",
+    )
     agreed: bool = Field(examples=[True])
+    again: bool = Field(
+        examples=[False], description="KPPS diminta melihat formulir sekali lagi dan menjawab ulang"
+    )
     message: str = Field(examples=["Cocok: angka 74 sama dengan bacaan mesin. Angka ini sah."])
 
 

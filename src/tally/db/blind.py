@@ -1,8 +1,9 @@
 """Blind readings and what the KPPS and PPS ask of each other (revision 0008).
 
 - `blind_reading`: a number an officer typed from the paper (KPPS) or the crop (PPS) before being shown the
-  machine's. One per officer per field; `machine` is what the reader had decoded then (never shown before the
-  answer), `agreed` whether the two independent readings settled the field.
+  machine's. One per officer per field (the KPPS may be asked for a second look: attempt 2); `machine` is
+  what the reader had decoded then (never shown before the answer), `agreed` whether the two independent
+  readings settled the field.
 - `retake_request`: a PPS asks the KPPS for a new photo of one page, with the reason; closed when a photo of
   that page arrives.
 - `tps_confirmation`: the KPPS's "Periksa & kirim": the whole TPS looked at, with the sheet it showed.
@@ -34,13 +35,17 @@ from tally.db.regions import CODE
 
 class BlindReadingRow(Base):
     __tablename__ = "blind_reading"
-    __table_args__ = (UniqueConstraint("tps_id", "field", "entered_by", name="uq_blind_reading_once"),)
+    __table_args__ = (
+        UniqueConstraint("tps_id", "field", "entered_by", "attempt", name="uq_blind_reading_once"),
+    )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     contest_id: Mapped[str] = mapped_column(String(40), ForeignKey("contest.id"))
     tps_id: Mapped[str] = mapped_column(CODE, ForeignKey("tps.id"), index=True)
     field: Mapped[str] = mapped_column(String(40))
     value: Mapped[int] = mapped_column(Integer)
+    # 2: the KPPS's second look, asked for (without the machine's number) when the first disagreed
+    attempt: Mapped[int] = mapped_column(SmallInteger)
     role: Mapped[str] = mapped_column(String(8))  # kpps, pps, ppk
     entered_by: Mapped[str] = mapped_column(String(80))
     machine: Mapped[int | None] = mapped_column(Integer)  # the reader's decoded value when answered
@@ -81,3 +86,13 @@ def witnesses(session: Session, tps: str) -> dict[str, int]:
         .order_by(BlindReadingRow.id)
     )
     return {str(field): int(value) for field, value in rows}
+
+
+def open_retakes(session: Session, tps: str) -> dict[int, str]:
+    """Per page, the newest open request for a new photo of the TPS: its reason."""
+    rows = session.execute(
+        select(RetakeRequestRow.page, RetakeRequestRow.reason)
+        .where(RetakeRequestRow.tps_id == tps, RetakeRequestRow.closed_at.is_(None))
+        .order_by(RetakeRequestRow.id)
+    )
+    return {int(p): str(r) for p, r in rows}

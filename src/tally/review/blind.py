@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ocr.fields import decode_tps
+from ocr.fields import decodable, decode_tps
 from ocr.reading import FieldReading
 from reconcile.contest import Contest
 from reconcile.sheet import Source
@@ -41,6 +41,7 @@ from tally.review.queue import latest_readings
 from tally.review.sheets import current
 
 ANSWERERS = (Role.KPPS, *APPROVERS)
+KPPS_LOOKS = 2  # a KPPS number that disagrees is asked for once more, still blind
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,7 @@ class Outcome:
     agreed: bool
     message: str
     change: ReviewChangeRow | None = None  # a PPS's different number: the correction it opened
+    again: bool = False  # the KPPS is asked for one more look (the machine's number still hidden)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,14 +99,44 @@ def newest(session: Session, contest: Contest, tps: str) -> Decoded:
 
 
 def _answered(session: Session, who: Principal, tps: str) -> set[str]:
-    """Fields this officer may no longer answer blind: a KPPS's TPS answers once (both KPPS accounts hold the
-    same paper); a PPS answers each field once."""
-    stmt = select(BlindReadingRow.field).where(BlindReadingRow.tps_id == tps)
-    if who.role is Role.KPPS:
-        stmt = stmt.where(BlindReadingRow.role == Role.KPPS.value)
-    else:
-        stmt = stmt.where(BlindReadingRow.entered_by == who.subject)
-    return set(session.scalars(stmt))
+    """Fields this officer may no longer answer blind. A PPS answers each field once. The KPPS's TPS (both
+    KPPS accounts hold the same paper) answers once, or twice when the first number disagreed with the
+    machine's: the page asks for one more look at the paper (never showing the machine's number)."""
+    if who.role is not Role.KPPS:
+        stmt = select(BlindReadingRow.field).where(
+            BlindReadingRow.tps_id == tps, BlindReadingRow.entered_by == who.subject
+        )
+        return set(session.scalars(stmt))
+    rows = session.execute(
+        select(BlindReadingRow.field, BlindReadingRow.value, BlindReadingRow.machine, BlindReadingRow.agreed)
+        .where(BlindReadingRow.tps_id == tps, BlindReadingRow.role == Role.KPPS.value)
+        .order_by(BlindReadingRow.id)
+    ).all()
+    tries: dict[str, int] = {}
+    done = set()
+    for field, value, machine, agreed in rows:
+        tries[field] = tries.get(field, 0) + 1
+        # Another look helps only a number that differs from the machine's; one that agrees but leaves a
+        # check broken (the paper's own arithmetic) goes to the PPS as it is.
+        if agreed or value == machine or tries[field] >= KPPS_LOOKS:
+            done.add(str(field))
+    return done
+
+
+def looks(session: Session, tps: str, field: str) -> int:
+    """How many times the KPPS has typed this field."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(BlindReadingRow)
+            .where(
+                BlindReadingRow.tps_id == tps,
+                BlindReadingRow.field == field,
+                BlindReadingRow.role == Role.KPPS.value,
+            )
+        )
+        or 0
+    )
 
 
 def open_doubts(session: Session, contest: Contest, who: Principal, tps: str) -> list[BlindDoubt]:
@@ -158,11 +190,13 @@ def answer(
     at = at or datetime.now(UTC)
     decoded = newest(session, contest, tps)
     machine = decoded.values.get(field, (None, ""))[0]
+    attempt = looks(session, tps, field) + 1 if who.role is Role.KPPS else 1
     row = BlindReadingRow(
         contest_id=contest.id,
         tps_id=tps,
         field=field,
         value=value,
+        attempt=attempt,
         role=who.role.value,
         entered_by=who.subject,
         machine=machine,
@@ -191,13 +225,30 @@ def answer(
         "results": results_json(changes),
     }
     append(session, actor, Action.BLIND_READING, tps, {"field": field, "machine": machine}, after)
-    return Outcome(field, spec.label, value, machine, row.agreed, message(row, change), change)
+    again = look_again(row)
+    shown = None if again else machine  # a second look must be as blind as the first
+    return Outcome(field, spec.label, value, shown, row.agreed, message(row, change), change, again)
+
+
+def look_again(row: BlindReadingRow) -> bool:
+    """Is the KPPS asked to look at the paper once more for this answer?"""
+    return (
+        row.role == Role.KPPS.value
+        and not row.agreed
+        and row.value != row.machine
+        and row.attempt < KPPS_LOOKS
+    )
 
 
 def message(row: BlindReadingRow, change: ReviewChangeRow | None) -> str:
     """What the officer is told after answering (Bahasa)."""
     if row.agreed:
         return f"Cocok: angka {row.value} sama dengan bacaan mesin. Angka ini sah."
+    if look_again(row):
+        return (
+            f"Angka {row.value} belum cocok. Lihat sekali lagi baris ini di formulir, lalu tulis ulang "
+            "angkanya (angka mesin tidak ditunjukkan)."
+        )
     machine = "mesin tidak dapat membacanya" if row.machine is None else f"mesin membaca {row.machine}"
     if row.value == row.machine:
         return (
@@ -221,7 +272,15 @@ def _decode_again(
     readings = [r for _, r in latest_readings(session, tps).values()]
     if base is None or not readings:
         return {}, []
-    fresh = decode_tps(readings, contest, witnesses(session, tps))
+    human = witnesses(session, tps)
+    if decodable(readings):
+        fresh = decode_tps(readings, contest, human)
+    else:  # a scripted reading has no evidence to weigh: agreeing with its number is all there is
+        fresh = {
+            n: FieldReading(n, v, 1.0, "accepted")
+            for n, (v, _) in decoded.values.items()
+            if human.get(n) == v
+        }
     settled = [
         name
         for name, (v, st) in decoded.values.items()
@@ -302,13 +361,3 @@ def request_retake(
     session.flush()
     append(session, actor, Action.RETAKE_REQUESTED, tps, {}, {"page": page, "reason": reason, "id": row.id})
     return row
-
-
-def open_retakes(session: Session, tps: str) -> dict[int, str]:
-    """Per page, the newest open request for a new photo: its reason."""
-    rows = session.execute(
-        select(RetakeRequestRow.page, RetakeRequestRow.reason)
-        .where(RetakeRequestRow.tps_id == tps, RetakeRequestRow.closed_at.is_(None))
-        .order_by(RetakeRequestRow.id)
-    )
-    return {int(p): str(r) for p, r in rows}

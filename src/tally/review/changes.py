@@ -114,9 +114,16 @@ def check(
 
 
 def decide(
-    session: Session, contest: Contest, who: Principal, actor: Actor, change_id: int, *, approve: bool
+    session: Session,
+    contest: Contest,
+    who: Principal,
+    actor: Actor,
+    change_id: int,
+    *,
+    approve: bool,
+    reason: str = "",
 ) -> ReviewChangeRow:
-    """Approve (apply) or reject a pending change; never the approver's own."""
+    """Approve (apply) or reject a pending change; never the approver's own. A rejection says why."""
     row = session.get(ReviewChangeRow, change_id, with_for_update=True)
     if row is None:
         raise NotFound("unknown_change", "Perubahan ini tidak ditemukan.")
@@ -128,8 +135,12 @@ def decide(
             "own_change", "Perubahan Anda sendiri harus disetujui petugas lain (dua pasang mata)."
         )
     if not approve:
+        reason = " ".join(reason.split())[:300]
+        if not reason or "\x00" in reason:
+            raise Unprocessable("no_reason", "Tulis alasan penolakan agar petugas lain tahu mengapa.")
         _claim(session, row, State.REJECTED, who)
-        append(session, actor, REJECTION, row.tps_id, _after(row), {"change": row.id, "state": row.state})
+        after = {"change": row.id, "state": row.state, "reason": reason}
+        append(session, actor, REJECTION, row.tps_id, _after(row), after)
         return row
     _apply(session, contest, row, who, actor)
     return row

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ocr.reading import FieldReading, Reading
 from reconcile.contest import Contest
 from reconcile.flags import Severity
+from tally.db.blind import open_retakes
 from tally.db.flags import FlagRow
 from tally.db.intake import PhotoRow, ReadingRow
 from tally.db.regions import TpsRow
@@ -38,6 +39,10 @@ class Priority(IntEnum):
     EMPTY = 4
 
 
+SETTLED = ("accepted", "keyed")
+RETAKE = {"rejected", "held", "failed"}  # a page's newest photo in one of these: the KPPS must send another
+READING = {"queued", "reading"}
+
 LABELS = {
     Priority.ERROR: "galat",
     Priority.REVIEW: "perlu diperiksa",
@@ -56,6 +61,7 @@ class QueueItem:
     doubts: int
     waiting: int  # changes waiting for a second pair of eyes
     photos: int
+    retake: bool = False  # a page must be photographed again (refused, held, or the PPS asked)
 
     @property
     def label(self) -> str:
@@ -138,7 +144,9 @@ def doubts(session: Session, contest: Contest, tps: str) -> list[Doubt]:
     found: list[tuple[bool, Doubt]] = []
     for f in contest.fields:
         sha, _, reading = read_by_field.get(f.name, (None, None, None))
-        unsure = reading is not None and reading.status != "accepted"
+        # Settled or not is the TPS's sheet's word (pages decoded together, blind readings weighed), not the
+        # page's own reading: a page-3 total page 2 confirms, or a doubt the KPPS settled blind, is done.
+        unsure = reading is not None and now.statuses.get(f.name) not in SETTLED
         if not (unsure or f.name in hints or f.name in waiting):
             continue
         found.append(
@@ -165,20 +173,54 @@ def queue(session: Session, contest: Contest, desa: str) -> list[QueueItem]:
     """Every TPS of a kelurahan/desa, worst first."""
     items = []
     for tps in session.scalars(select(TpsRow).where(TpsRow.desa == desa).order_by(TpsRow.id)):
-        photos = list(session.scalars(select(PhotoRow.status).where(PhotoRow.tps_id == tps.id)))
+        rows = session.execute(
+            select(PhotoRow.page, PhotoRow.status)
+            .where(PhotoRow.tps_id == tps.id)
+            .order_by(PhotoRow.uploaded_at, PhotoRow.sha256)
+        ).all()
+        latest = {int(page): str(status) for page, status in rows}  # each page's newest photo
         errors = len(live_flags(session, contest.id, tps.id))
-        found = doubts(session, contest, tps.id) if photos else []
+        found = doubts(session, contest, tps.id) if rows else []
         open_ = sum(d.open for d in found)
         waiting = sum(len(d.waiting) for d in found)
-        if not photos:
+        retake = bool(RETAKE & set(latest.values())) or bool(open_retakes(session, tps.id))
+        if not rows:
             priority = Priority.EMPTY
         elif errors:
             priority = Priority.ERROR
-        elif open_ or {"review", "rejected", "held", "failed"} & set(photos):
+        elif open_ or retake:
             priority = Priority.REVIEW
-        elif {"queued", "reading"} & set(photos) or len(photos) < contest.pages:
+        elif READING & set(latest.values()) or len(latest) < contest.pages:
             priority = Priority.PENDING
         else:
             priority = Priority.DONE
-        items.append(QueueItem(tps.id, tps.number, priority, errors, open_, waiting, len(photos)))
+        items.append(QueueItem(tps.id, tps.number, priority, errors, open_, waiting, len(rows), retake))
     return sorted(items, key=lambda i: (i.priority, -i.errors, -i.doubts, i.tps_id))
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A kelurahan at a glance: "12/18 TPS selesai, 3 menunggu foto ulang"."""
+
+    tps: int
+    done: int
+    retake: int
+    empty: int
+    open: int
+
+    @classmethod
+    def of(cls, items: list[QueueItem]) -> Progress:
+        return cls(
+            tps=len(items),
+            done=sum(i.priority is Priority.DONE for i in items),
+            retake=sum(i.retake for i in items),
+            empty=sum(i.priority is Priority.EMPTY for i in items),
+            open=sum(i.priority in (Priority.ERROR, Priority.REVIEW) for i in items),
+        )
+
+
+def next_tps(items: list[QueueItem], after: str) -> QueueItem | None:
+    """The next TPS that needs a person (worst first), other than `after`."""
+    return next(
+        (i for i in items if i.tps_id != after and i.priority in (Priority.ERROR, Priority.REVIEW)), None
+    )

@@ -24,13 +24,13 @@ from ocr.reading import Reading
 from tally.api.deps import Services
 from tally.auth.scope import Principal, Role
 from tally.auth.service import require_tps
-from tally.db.blind import BlindReadingRow, TpsConfirmationRow
+from tally.db.blind import BlindReadingRow, TpsConfirmationRow, open_retakes
 from tally.db.intake import PhotoRow
 from tally.db.regions import RegionRow, TpsRow
 from tally.db.review import ReviewChangeRow
 from tally.errors import Forbidden, Unprocessable
 from tally.photos.intake import Upload, file_photo, same_place, spool
-from tally.review.blind import answer, confirm, message, newest, open_doubts, open_retakes
+from tally.review.blind import answer, confirm, message, newest, open_doubts
 from tally.review.changes import propose
 from tally.review.queue import latest_readings
 from tally.review.sheets import current

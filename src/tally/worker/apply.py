@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ocr.fields import decode_tps
+from ocr.fields import decodable, decode_tps
 from ocr.reading import Reading
 from reconcile.contest import Contest
 from reconcile.sheet import Source
@@ -202,8 +202,7 @@ def _decoded(
     scripted reading) has nothing to decode: its fields stand as given."""
     pages = {r.page for r in readings if r.page is not None}
     own = {name: f for r in readings for name, f in r.fields.items()}
-    evidence = [d.alternatives for f in own.values() for d in f.digits]
-    decoded = decode_tps(readings, contest, human) if evidence and all(evidence) else {}
+    decoded = decode_tps(readings, contest, human) if decodable(readings) else {}
     values: dict[str, tuple[int | None, float, str]] = {}
     for name, f in own.items():
         d = decoded.get(name, f)

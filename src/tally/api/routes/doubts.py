@@ -21,8 +21,9 @@ from tally.api.schemas import (
 from tally.audit import Actor
 from tally.auth.scope import Principal
 from tally.auth.service import require_tps
+from tally.db.blind import open_retakes
 from tally.errors import NotFound
-from tally.review.blind import answer, confirm, open_doubts, open_retakes, request_retake
+from tally.review.blind import answer, confirm, open_doubts, request_retake
 from tally.review.crops import crop_of
 
 router = APIRouter(tags=["doubts"], responses=ERRORS)
@@ -74,7 +75,12 @@ def post_answer(
         require_tps(s, who, tps_id)
         out = answer(s, services.contest, who, _actor(request, who), tps_id, field, body.value)
     return BlindOutcomeOut(
-        field=out.field, value=out.value, machine=out.machine, agreed=out.agreed, message=out.message
+        field=out.field,
+        value=out.value,
+        machine=out.machine,
+        agreed=out.agreed,
+        again=out.again,
+        message=out.message,
     )
 
 

@@ -28,13 +28,14 @@ def upgrade() -> None:
         sa.Column("tps_id", CODE, sa.ForeignKey("tps.id"), nullable=False),
         sa.Column("field", sa.String(40), nullable=False),
         sa.Column("value", sa.Integer(), nullable=False),
+        sa.Column("attempt", sa.SmallInteger(), nullable=False),
         sa.Column("role", sa.String(8), nullable=False),
         sa.Column("entered_by", sa.String(80), nullable=False),
         sa.Column("machine", sa.Integer(), nullable=True),
         sa.Column("agreed", sa.Boolean(), nullable=False),
         sa.Column("sheet_id", sa.String(64), nullable=True),
         sa.Column("created_at", TS, nullable=False),
-        sa.UniqueConstraint("tps_id", "field", "entered_by", name="uq_blind_reading_once"),
+        sa.UniqueConstraint("tps_id", "field", "entered_by", "attempt", name="uq_blind_reading_once"),
     )
     op.create_index("ix_blind_reading_tps_id", "blind_reading", ["tps_id"])
     op.create_table(

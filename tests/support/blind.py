@@ -1,0 +1,97 @@
+"""A real photographed TPS read by the real reader once, and an office around it: what the blind-reading
+tests (API, pages, browser) share. The reader leaves 14 fields of this TPS in doubt, two misread (87 → 874,
+47 → 470: 2024's kind)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from anyio.from_thread import start_blocking_portal
+
+from ocr.reader import PhotoReader
+from ocr.reading import Reading
+from reconcile.ids import parent
+from support.journey import seed_for
+from support.officers import PASSWORD, Office, Sample, sample_tps
+from tally.auth.service import activate, issue_codes
+from tally.bootstrap import create_app
+from tally.db.intake import PhotoRow
+from tally.settings import Settings
+from tally.worker.apply import apply_reading
+
+MISREAD = {"pemilih_dpt_l": 874, "suara_paslon_1": 470}  # what the reader makes of 87 and 47 here
+Read = list[tuple[Sample, dict[str, Any]]]  # each page's photo and its reading (JSON)
+
+
+def read_sample_tps(workdir: Path) -> Read:
+    """The TPS's three pages and what the real reader made of each (slow: read once per test module)."""
+    samples = sample_tps(workdir)
+    reader = PhotoReader()
+    return [(s, reader.read(s.jpeg, tps=s.truth["tps"]).to_json()) for s in samples]
+
+
+@contextmanager
+def tps_office(settings: Settings, truth: dict[str, Any]) -> Iterator[Office]:
+    quiet = {"embedded_workers": 0, "ocr_reader": "none", "rate_per_s": 10_000.0, "rate_burst": 10_000}
+    app = create_app(settings.model_copy(update=quiet), workers=0)
+    seed_for(app, truth)
+    with start_blocking_portal() as portal:
+        o = Office(app, portal, settings, [])
+        try:
+            yield o
+        finally:
+            for b in o.browsers:
+                portal.call(b.http.aclose)
+            app.state.services.engine.dispose()
+
+
+def upload_and_read(
+    o: Office, tps: str, read: list[tuple[Sample, dict[str, Any]]], slot: dict[int, int]
+) -> None:
+    """The KPPS sends each page (in slot `slot[page]`); the worker applies what the real reader read."""
+    token = o.device_token(tps)
+    client = o.browser()
+    for sample, _ in read:
+        page = sample.truth["page"]
+        url = f"/api/v1/tps/{tps}/pages/{slot.get(page, page)}/photos/{sha(sample.jpeg)}"
+        r = client.put(
+            url,
+            content=sample.jpeg,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg"},
+        )
+        assert r.status_code == 202, r.text
+    services = o.app.state.services
+    while (claim := services.queue.claim("test")) is not None:
+        with o.sessions() as s:
+            photo = s.get(PhotoRow, claim.photo_sha256)
+        body = next(b for smp, b in read if sha(smp.jpeg) == photo.sha256)
+        reading = Reading.from_json({**body, "tps": tps})
+        apply_reading(o.sessions, claim, photo, reading, "test", 0.1, services.contest)
+        services.queue.release(claim)
+
+
+def phone(o: Office, tps: str) -> str:
+    """A KPPS device token for `tps` alone (the other TPS's phones stay active)."""
+    with o.sessions() as s, s.begin():
+        code = issue_codes(s, str(parent(tps)), "test", only_tps=tps)[0].code  # type: ignore[arg-type]
+        token, _ = activate(s, code)
+    return token
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def truth_of(read: list[tuple[Sample, dict[str, Any]]]) -> dict[str, int]:
+    return {k: v for smp, _ in read for k, v in smp.truth["fields"].items()}
+
+
+def staff_token(o: Office, username: str) -> str:
+    """An API token for a staff officer, as `POST /api/v1/auth/login` gives one."""
+    r = o.browser().post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 201, r.text
+    return str(r.json()["token"])
