@@ -10,6 +10,12 @@ blind (never shown the machine's), slipping as tired people do: a typo in `--typ
 changed, dropped, doubled or two swapped) and the number of another row of the same page in `--wrong-row`.
 The TPS is decoded again with those answers as one more witness (`Evidence.human`).
 
+A KPPS number that disagrees with the machine's is typed once more (`--look-again`, the page asks for one
+more look without showing the machine's number). Then the PPS: the fields the KPPS left, typed blind from
+the crop, against today's rule (every reader doubt typed beside the machine's number); a number other than
+the one that counts needs a second officer. Printed per kelurahan of `--kelurahan-tps` TPS, with the PPS
+minutes at `--think-s` seconds a field.
+
 Rows, in one run on the same readings:
 - reader alone: fields settled without a person (today's rule);
 - "sesuai" (the 2024 set-up, the baseline): the officer is shown the machine's number and confirms it, so
@@ -105,6 +111,21 @@ class Tally:
         self.tps_done += left == 0
 
 
+@dataclass
+class Effort:
+    """The PPS's work: fields typed, fields a second officer must decide, TPS that need two officers."""
+
+    typed: int = 0
+    second: int = 0
+    tps: int = 0
+    tps_two: int = 0
+
+    def add(self, second: list[str]) -> None:
+        self.tps += 1
+        self.second += len(second)
+        self.tps_two += bool(second)
+
+
 def blind_answers(
     doubts: list[str], truth: dict[str, int | None], page_of: dict[str, int], rng: random.Random, args: Any
 ) -> dict[str, int]:
@@ -134,6 +155,10 @@ def main() -> None:
     ap.add_argument("--wrong-row", type=float, default=0.01, help="share copied from another row")
     ap.add_argument("--cache", help="keep the readings in this JSON file and reuse them on the next run")
     ap.add_argument(
+        "--kelurahan-tps", type=int, default=15, help="TPS per kelurahan for the PPS effort table"
+    )
+    ap.add_argument("--think-s", type=float, default=8.0, help="seconds a PPS spends on a field")
+    ap.add_argument(
         "--look-again",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -162,6 +187,7 @@ def main() -> None:
 
     rng = random.Random(args.seed)
     alone, sesuai, blind = Tally(), Tally(), Tally()
+    today, now = Effort(), Effort()
     asked = slipped = rejected = 0
     why: dict[str, int] = defaultdict(int)
     for key, pages in sorted(by_tps.items()):
@@ -197,6 +223,20 @@ def main() -> None:
         for n in truth:
             if after[n].status != "accepted":
                 why[_why(after[n], answers.get(n), truth[n])] += 1
+        # The PPS. Before this issue: every field the reader doubted, typed beside the machine's number; a
+        # number other than the one that counts opens a correction a second officer approves.
+        typed = blind_answers(doubts, truth, page_of, rng, args)
+        today.add([n for n in doubts if typed[n] != fields[n].value])
+        today.typed += len(doubts)
+        # Now: the fields the KPPS left, typed blind; the reader's own number with every check holding
+        # settles with one officer, anything else goes to a second officer side by side.
+        left = [n for n in truth if after[n].status != "accepted"]
+        pps = blind_answers(left, truth, page_of, rng, args)
+        final = decode_tps(readings, contest, human=answers | pps)
+        # A PPS number equal to the one that counts confirms it at once (the service's `check`), even where
+        # the paper's own arithmetic is off; a different one waits for a second officer.
+        now.add([n for n in left if final[n].status != "accepted" and pps[n] != fields[n].value])
+        now.typed += len(left)
 
     print(
         f"{alone.tps} TPS ({args.severity}), {alone.fields} fields on the pages read ({rejected} photos"
@@ -220,6 +260,21 @@ def main() -> None:
         "left to the PPS, by cause: "
         + ", ".join(f"{k} {v}" for k, v in sorted(why.items(), key=lambda t: -t[1]))
     )
+    per = args.kelurahan_tps
+    print()
+    print(f"PPS effort per kelurahan of {per} TPS (think time {args.think_s:.0f} s a field typed):")
+    print()
+    print(f"| {'':40} | fields typed | 2nd officer fields | TPS needing 2 officers | PPS minutes |")
+    print(f"|{'-' * 42}|{'-' * 14}|{'-' * 20}|{'-' * 24}|{'-' * 13}|")
+    for label, e in (
+        ("before: PPS sees the machine's number", today),
+        ("now: KPPS then PPS, both blind", now),
+    ):
+        k = per / max(1, e.tps)
+        print(
+            f"| {label:40} | {e.typed * k:12.1f} | {e.second * k:18.1f} | {e.tps_two * k:22.1f} "
+            f"| {(e.typed + e.second) * k * args.think_s / 60:11.1f} |"
+        )
 
 
 def _why(f: FieldReading, typed: int | None, true: int | None) -> str:
