@@ -3,6 +3,7 @@
     python bench/ocr.py --n 300 --seed 9001            # generate in-process (held-out TEST handwriting)
     python bench/ocr.py --dir corpus/ --limit 3000     # or read a corpus made by `tally samples make`
     python bench/ocr.py --dir corpus/ --workers 2      # photos spread over processes, each timed alone
+    python bench/ocr.py --dir corpus/ --long-side 2000 # each photo re-encoded as the KPPS phone sends it
 
 Prints, per severity × page: digit accuracy, field accuracy, forms auto-accepted, SILENT ERRORS (a wrong
 value with status accepted), reviews that were right all along, digit boxes the reader framed > 0.35 box
@@ -13,6 +14,14 @@ V.A against Σ page 2), forms whose every field is accepted, and silent errors; 
 by photo and field. Baselines in the same run, on the same straightened pages: Tesseract reading each digit
 box (psm 10, digits only), and the CNN's per-box argmax without joint decoding; both "accept" everything,
 as Sirekap did, so their silent errors are their wrong fields. Timings are on one core.
+
+`--long-side N` re-encodes every photo as the KPPS page does before it uploads (static/kpps/kpps.js): turned
+upright by its EXIF orientation, scaled to a long side of N, JPEG quality 0.9 without EXIF, like
+`createImageBitmap(…, {imageOrientation: "from-image"})` → canvas → `toBlob("image/jpeg", 0.9)`; a photo
+already within N is sent as it is. The truth's box quads are scaled with it. The time to re-encode is the
+phone's, not counted in ms/photo. `--paired` also reads each photo as made and counts, field by field, what
+the smaller copy changed (accepted ↔ review, right ↔ wrong, read ↔ rejected): the differences between two
+runs are small, and only the pairs say which way they go.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +47,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import pytesseract  # noqa: E402
+from PIL import Image, ImageOps  # noqa: E402
 
 from ocr.cells import cut_cell, paper_level  # noqa: E402
 from ocr.corpus.make import load  # noqa: E402
@@ -119,6 +130,27 @@ def baselines(reader: PhotoReader, jpeg: bytes, truth: dict[str, Any], stats: di
             stats[name]["silent"] += not ok  # no checks: every reading is published
 
 
+PHONE_QUALITY = 90  # canvas.toBlob("image/jpeg", 0.9)
+
+
+def as_phone_sends(jpeg: bytes, truth: dict[str, Any], long_side: int) -> bytes:
+    """The photo as the KPPS page uploads it at `long_side` (upright, scaled, re-encoded; no EXIF), and the
+    truth's box quads scaled to match (they are in upright pixels already)."""
+    with Image.open(BytesIO(jpeg)) as im:
+        s = long_side / max(im.size)
+        if s >= 1.0:
+            return jpeg  # small enough: the page sends the camera's own file
+        upright = ImageOps.exif_transpose(im).convert("RGB")
+    size = (round(upright.width * s), round(upright.height * s))
+    upright = upright.resize(size, Image.Resampling.LANCZOS)
+    for box in truth["boxes"].values():
+        if box.get("quad") is not None:
+            box["quad"] = (np.asarray(box["quad"], dtype=np.float64) * s).tolist()
+    out = BytesIO()
+    upright.save(out, format="JPEG", quality=PHONE_QUALITY)
+    return out.getvalue()
+
+
 _READER: PhotoReader | None = None
 _ARGS: argparse.Namespace | None = None
 
@@ -134,6 +166,9 @@ def score(item: tuple[int, Any]) -> dict[str, Any]:
     k, source = item
     assert _READER is not None and _ARGS is not None
     jpeg, truth = load(source)
+    made = jpeg
+    if _ARGS.long_side:
+        jpeg = as_phone_sends(jpeg, truth, _ARGS.long_side)
     sev, page = truth["severity"], int(truth["page"])
     g: dict[str, float] = defaultdict(float)
     silent: list[str] = []
@@ -175,7 +210,27 @@ def score(item: tuple[int, Any]) -> dict[str, Any]:
         "reading": r.to_json(),
         "truth": truth["fields"],
         "photo": truth["photo"],
+        "flips": flips(_READER.read(made, tps=truth.get("tps")), r, truth) if _ARGS.paired else {},
+        "bytes": len(jpeg),
     }
+
+
+def flips(made: Reading, sent: Reading, truth: dict[str, Any]) -> dict[str, int]:
+    """How the photo as sent (--long-side) changed the reading of the photo as made, field by field."""
+    out: dict[str, int] = defaultdict(int)
+    if (made.rejected is None) != (sent.rejected is None):
+        out["rejected→read" if made.rejected else "read→rejected"] += 1
+    if made.rejected or sent.rejected:
+        return dict(out)
+    for name, a in made.fields.items():
+        b, true = sent.fields.get(name), truth["fields"].get(name)
+        if b is None:
+            continue
+        if (a.status == "accepted") != (b.status == "accepted"):
+            out["accepted→review" if a.status == "accepted" else "review→accepted"] += 1
+        if (a.value == true) != (b.value == true):
+            out["right→wrong" if a.value == true else "wrong→right"] += 1
+    return dict(out)
 
 
 def score_tps(
@@ -222,6 +277,8 @@ def main() -> None:
     ap.add_argument("--no-register", action="store_true", help="skip local re-registration (the before)")
     ap.add_argument("--baseline-every", type=int, default=5, help="run the baselines on every k-th photo")
     ap.add_argument("--workers", type=int, default=1, help="processes (each single-threaded, timed alone)")
+    ap.add_argument("--long-side", type=int, default=0, help="re-encode as the KPPS phone sends (0: as made)")
+    ap.add_argument("--paired", action="store_true", help="with --long-side: also read each photo as made")
     args = ap.parse_args()
     groups: dict[tuple[str, int], dict[str, Any]] = defaultdict(lambda: defaultdict(float))
     ms: dict[str, list[float]] = defaultdict(list)
@@ -233,7 +290,12 @@ def main() -> None:
     results: Iterable[dict[str, Any]] = pool.imap_unordered(score, items, chunksize=4)
     silent: list[str] = []
     by_tps: dict[tuple[Any, ...], list[tuple[dict[str, Any], dict[str, Any], str]]] = defaultdict(list)
+    changed: dict[str, int] = defaultdict(int)
+    sent: list[int] = []
     for res in results:
+        sent.append(res["bytes"])
+        for k, v in res["flips"].items():
+            changed[k] += v
         for k, v in res["g"].items():
             groups[res["key"]][k] += v
         silent += res["silent"]
@@ -246,6 +308,8 @@ def main() -> None:
     pool.close()
     pool.join()  # the workers' peak memory is known once they have ended
     model = load_digit_model()[1]  # the workers' model; the parent need not build a whole reader for its name
+    how = f"long side {args.long_side} px, JPEG q{PHONE_QUALITY}" if args.long_side else "as made"
+    print(f"photos as sent: {how}, mean {statistics.mean(sent) / 1024:.0f} kB")
     report(groups, ms, base, model)
     tps_groups: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for key, pages in sorted(by_tps.items()):
@@ -256,6 +320,16 @@ def main() -> None:
             tps_groups[key[1]][k] += v
         silent += s
     report_tps(tps_groups)
+    if args.paired:
+        order = (
+            "accepted→review",
+            "review→accepted",
+            "right→wrong",
+            "wrong→right",
+            "read→rejected",
+            "rejected→read",
+        )
+        print("paired with each photo as made: " + ", ".join(f"{k} {changed[k]}" for k in order))
     print(f"silent errors ({len(silent)}):" if silent else "silent errors: none")
     for line in sorted(silent):
         print("  " + line)

@@ -33,8 +33,9 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         {"api"},
         {"review"},
         {"worker"},
-        {"election", "photos", "demo"},
-        {"auth", "queue", "regions"},
+        {"demo"},  # seeds the demo through the election store (frees the TPS it hands out)
+        {"election", "photos"},
+        {"auth", "queue", "regions", "words"},  # words: the Bahasa catalogue people read (tally.words)
         {"audit"},
         {"db"},
         {"settings", "errors"},

@@ -15,6 +15,7 @@ import numpy as np
 from reconcile.consistent import voter_lists
 from reconcile.contest import Contest
 from reconcile.flags import Flag, Rule, Severity
+from reconcile.rules import angka, digit_hint
 from reconcile.sheet import TallySheet
 from reconcile.table import PENDING, Int32s, SheetTable
 
@@ -36,7 +37,8 @@ def sheet_outliers(sheet: TallySheet, contest: Contest) -> list[Flag]:
         registered = sum(r or 0 for r in reg)
         if registered > 0 and voted * 100 >= TURNOUT_PERCENT * registered:
             share = round(100 * voted / registered)
-            hint = f"Partisipasi {share}% ({voted} dari {registered} pemilih terdaftar); layak diperiksa."
+            of = f"{angka(voted)} dari {angka(registered)} pemilih terdaftar"
+            hint = f"Partisipasi {share}% ({of}); layak diperiksa."
             fields = ("pengguna_total_j", *_registered(contest))
             out.append(Flag(sheet.tps, Rule.TURNOUT_HIGH, fields, registered, voted, hint, Severity.OUTLIER))
     sah = v.get("suara_sah")
@@ -46,7 +48,8 @@ def sheet_outliers(sheet: TallySheet, contest: Contest) -> list[Flag]:
         if sah >= top and top * 100 >= LANDSLIDE_PERCENT * sah:  # top > sah is an error, not a landslide
             who = contest.paslon_fields[[x or 0 for x in votes].index(top)]
             share = round(100 * top / sah)
-            hint = f"Satu paslon mendapat {share}% suara sah ({top} dari {sah}); layak diperiksa."
+            of = f"{angka(top)} dari {angka(sah)}"
+            hint = f"Satu paslon mendapat {share}% suara sah ({of}); layak diperiksa."
             out.append(Flag(sheet.tps, Rule.LANDSLIDE, (who, "suara_sah"), sah, top, hint, Severity.OUTLIER))
     dpt = v.get("pemilih_dpt_j")
     if dpt is not None:
@@ -54,7 +57,7 @@ def sheet_outliers(sheet: TallySheet, contest: Contest) -> list[Flag]:
         above = [(n, x) for n, x in named if x is not None and x > dpt]
         if above:
             name, most = max(above, key=lambda p: p[1])
-            hint = f"Suara ({most}) melebihi DPT ({dpt}); periksa digit yang mungkin salah baca."
+            hint = f"Suara ({angka(most)}) melebihi DPT ({angka(dpt)}); {digit_hint(most, dpt)}."
             fields = (name, "pemilih_dpt_j")
             out.append(Flag(sheet.tps, Rule.VOTES_ABOVE_DPT, fields, dpt, most, hint, Severity.OUTLIER))
     return out

@@ -34,6 +34,7 @@ _SHORT = {
     "disabilitas_pengguna_j": "pemilih disabilitas yang memilih",
 }
 _GENDER = {"l": "laki-laki", "p": "perempuan", "j": "jumlah"}
+_PLACES = ("satuan", "puluhan", "ratusan", "ribuan", "puluhan ribu", "ratusan ribu")
 
 
 def describe(names: tuple[str, ...]) -> str:
@@ -79,16 +80,35 @@ def evaluate(check: Check, values: Mapping[str, int | None]) -> tuple[int, int] 
     return None if bound is None or left <= bound else (left, bound)
 
 
+def angka(n: int) -> str:
+    """A number as Indonesians write it: 1.100, not 1100 (a hint is read beside the page's numbers)."""
+    return f"{n:,}".replace(",", ".")
+
+
+def digit_hint(written: int, bound: int) -> str:
+    """Which digit of `written` to look at first when it exceeds `bound`: an extra digit (74 read as 748),
+    else the highest place where the two differ (285 over 255: the tens digit, not the hundreds)."""
+    w, b = str(written), str(bound)
+    if len(w) > len(b):
+        return f"{angka(written)} punya digit lebih banyak daripada {angka(bound)}: periksa digit tambahan"
+    place = next((len(w) - 1 - i for i, (x, y) in enumerate(zip(w, b, strict=True)) if x != y), 0)
+    return f"periksa digit {_PLACES[min(place, len(_PLACES) - 1)]}"
+
+
 def hint(check: Check, left: int, bound: int) -> str:
     what, other = describe(check.left), describe(check.right)
     if check.relation is Relation.EQUAL:
-        said = f"{what} ({left}) tidak sama dengan {other} ({bound}), selisih {abs(left - bound)}"
+        gap = angka(abs(left - bound))
+        said = f"{what} ({angka(left)}) tidak sama dengan {other} ({angka(bound)}), selisih {gap}"
     elif not check.right:
-        said = f"{what} ({left}) melebihi batas {bound}"
+        said = f"{what} ({angka(left)}) melebihi batas {angka(bound)}; {digit_hint(left, bound)}"
     elif check.reserve_percent:
-        said = f"{what} ({left}) melebihi {other} + {check.reserve_percent}% cadangan ({bound})"
+        said = (
+            f"{what} ({angka(left)}) melebihi {other} + {check.reserve_percent}% cadangan ({angka(bound)}); "
+            f"{digit_hint(left, bound)}"
+        )
     else:
-        said = f"{what} ({left}) melebihi {other} ({bound})"
+        said = f"{what} ({angka(left)}) melebihi {other} ({angka(bound)}); {digit_hint(left, bound)}"
     return f"{said[0].upper()}{said[1:]}. {check.hint}".strip()
 
 

@@ -30,6 +30,7 @@ from tally.audit import Action, Actor, verify_chain
 from tally.auth.scope import Principal, Role
 from tally.db.base import session_factory
 from tally.db.intake import OcrJobRow, PhotoRow
+from tally.db.regions import RegionRow
 from tally.db.results import TpsResultRow, TpsVoteRow
 from tally.election.run import reconcile_scope, synth_election
 from tally.queue.base import Claim
@@ -213,15 +214,17 @@ def test_a_keyed_recap_is_one_entry_with_its_values_and_rolls_back_with_it(engin
     region = RegionCode("32.77.01")
     with engine.connect() as conn:
         before = last_seq(conn)
-    with sessions() as s, s.begin():
-        key_in(s, PPWP, PPK, Actor("ppk.1", "ppk"), region, {"suara_sah": 1234})
+        desa = RegionCode(str(conn.scalar(select(RegionRow.code).where(RegionRow.parent == region).limit(1))))
+    with sessions() as s, s.begin():  # one row of the D.Hasil kecamatan: a kelurahan's suara sah
+        key_in(s, PPWP, PPK, Actor("ppk.1", "ppk"), region, {desa: {"suara_sah": 1234}})
     with engine.connect() as conn:
         new = entries(conn, before)
-    assert [(e.action, e.subject, e.after) for e in new] == [(Action.RECAP, region, {"suara_sah": 1234})]
+    assert [(e.action, e.subject) for e in new] == [(Action.RECAP, region)]
+    assert new[0].after["rekap"][desa] == {"suara_sah": 1234}  # (and the total, when it is the only row)
     with engine.connect() as conn:
         state = counted_state(conn)
     with pytest.raises(RuntimeError), sessions() as s, s.begin():
-        key_in(s, PPWP, PPK, Actor("ppk.1", "ppk"), region, {"suara_sah": 99})
+        key_in(s, PPWP, PPK, Actor("ppk.1", "ppk"), region, {desa: {"suara_sah": 99}})
         raise RuntimeError("after the recap")
     with engine.connect() as conn:
         assert counted_state(conn) == state

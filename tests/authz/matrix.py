@@ -64,6 +64,13 @@ def _upload(w: World, role: str, inside: bool) -> Call:
     return Call("PUT", url, {"content": data, "headers": {"Content-Type": "image/jpeg"}})
 
 
+def _page_upload(w: World, role: str, inside: bool) -> Call:
+    """The KPPS page's queue sending a photo (cookie and form token, as its script does)."""
+    data = jpeg(width=96, height=64, seed=next(_seed))
+    url = f"/petugas/kpps/tps/{_tps(w, role, inside)}/halaman/1/foto/{sha(data)}"
+    return Call("PUT", url, {"content": data, "headers": {"Content-Type": "image/jpeg"}}, cookie=True)
+
+
 def get(url: str) -> Build:
     return lambda w, role, inside: Call("GET", url, {})
 
@@ -181,6 +188,14 @@ ROUTES: dict[tuple[str, str], tuple[Access, Build]] = {
             cookie=True,
         ),
     ),
+    ("PUT", "/petugas/kpps/tps/{tps_id}/halaman/{page}/foto/{sha256}"): (Access.KPPS_TPS, _page_upload),
+    ("GET", "/petugas/kpps/foto/{sha256}/kecil.jpg"): (
+        Access.KPPS_TPS,
+        lambda w, r, i: Call("GET", f"/petugas/kpps/foto/{w.photos[_tps(w, r, i)]}/kecil.jpg", {}, True),
+    ),
+    ("GET", "/petugas/kpps/manifest.webmanifest"): (Access.PUBLIC, get("/petugas/kpps/manifest.webmanifest")),
+    ("GET", "/petugas/kpps/sw.js"): (Access.PUBLIC, get("/petugas/kpps/sw.js")),
+    ("GET", "/static/kpps/{name}"): (Access.PUBLIC, get("/static/kpps/kpps.js")),
     ("GET", "/petugas/kpps/ragu"): (Access.KPPS_PAGE, page("GET", "/petugas/kpps/ragu")),
     ("POST", "/petugas/kpps/ragu"): (
         Access.KPPS_PAGE,
@@ -214,21 +229,6 @@ ROUTES: dict[tuple[str, str], tuple[Access, Build]] = {
         Access.PHOTO_TPS,
         lambda w, r, i: Call("GET", f"/petugas/potongan/{w.photos[_tps(w, r, i)]}/suara_sah.png", {}, True),
     ),
-    ("GET", "/petugas/rekap"): (Access.KEYER, page("GET", "/petugas/rekap")),
-    ("POST", "/petugas/rekap"): (Access.KEYER, page("POST", "/petugas/rekap", data={"suara_sah": "12"})),
-    ("GET", "/petugas/latihan"): (Access.ANY_OFFICER, page("GET", "/petugas/latihan")),
-    ("POST", "/petugas/latihan"): (
-        Access.ANY_OFFICER,
-        lambda w, r, i: Call(
-            "POST",
-            "/petugas/latihan",
-            {"files": {"foto": ("latihan.jpg", jpeg(96, 64, seed=next(_seed)), "image/jpeg")}},
-            cookie=True,
-        ),
-    ),
-    ("GET", "/petugas/kode"): (Access.OFFICIALS_PAGE, page("GET", "/petugas/kode")),
-    ("GET", "/petugas/kode/{desa}"): (
-        Access.DEVICE_ADMIN,
     ("POST", "/petugas/pps/tps/{tps}/foto-ulang"): (
         Access.REVIEWER_TPS,
         lambda w, r, i: Call(
@@ -246,6 +246,29 @@ ROUTES: dict[tuple[str, str], tuple[Access, Build]] = {
         Access.PHOTO_TPS,
         lambda w, r, i: Call("GET", f"/petugas/foto/{w.photos[_tps(w, r, i)]}.jpg", {}, True),
     ),
+    ("GET", "/petugas/rekap"): (Access.KEYER, page("GET", "/petugas/rekap")),
+    ("POST", "/petugas/rekap"): (
+        Access.KEYER,
+        page("POST", "/petugas/rekap", data={f"{DESA_A}:suara_sah": "12"}),  # a row of the D.Hasil kecamatan
+    ),
+    # Latihan is open to anyone (issue 16): its posts carry the page's token, nothing counts.
+    ("GET", "/petugas/latihan"): (Access.PUBLIC, page("GET", "/petugas/latihan")),
+    ("POST", "/petugas/latihan/jawab"): (
+        Access.PUBLIC,
+        page("POST", "/petugas/latihan/jawab", data={"soal": "benar", "angka": "82"}),
+    ),
+    ("POST", "/petugas/latihan"): (
+        Access.PUBLIC,
+        lambda w, r, i: Call(
+            "POST",
+            "/petugas/latihan",
+            {"files": {"foto": ("latihan.jpg", jpeg(96, 64, seed=next(_seed)), "image/jpeg")}},
+            cookie=True,
+        ),
+    ),
+    ("GET", "/petugas/kode"): (Access.OFFICIALS_PAGE, page("GET", "/petugas/kode")),
+    ("GET", "/petugas/kode/{desa}"): (
+        Access.DEVICE_ADMIN,
         lambda w, r, i: Call("GET", f"/petugas/kode/{DESA_C if i else OUT_DESA[r]}", {}, True),
     ),
     ("POST", "/petugas/kode/{desa}/terbitkan"): (
@@ -299,6 +322,10 @@ def allowed(access: Access, role: str, inside: bool) -> bool:
             return officer and inside
         case Access.TPS_UPLOAD:
             return role in ("kpps", "pps") and inside
+        case Access.TPS_ANSWER:
+            return role in ("kpps", "pps", "ppk") and inside
+        case Access.KPPS_TPS:
+            return role == "kpps" and inside
         case Access.REGION_STAFF:
             return role in ("pps", "ppk", "kpu") and inside
         case Access.CODE_ISSUER | Access.DEVICE_ADMIN | Access.STAFF_ADMIN:
@@ -307,10 +334,6 @@ def allowed(access: Access, role: str, inside: bool) -> bool:
             return role == "kpu"
         case Access.KPPS_PAGE:
             return role == "kpps"
-        case Access.TPS_ANSWER:
-            return role in ("kpps", "pps", "ppk") and inside
-        case Access.KPPS_TPS:
-            return role == "kpps" and inside
         case Access.REVIEWER:
             return role in ("pps", "ppk")
         case Access.KEYER:
@@ -326,11 +349,11 @@ def scoped(access: Access) -> bool:
         Access.TPS_READ,
         Access.PHOTO_TPS,
         Access.TPS_UPLOAD,
+        Access.TPS_ANSWER,
+        Access.KPPS_TPS,
         Access.REGION_STAFF,
         Access.REVIEWER_TPS,
         Access.CODE_ISSUER,
         Access.DEVICE_ADMIN,
         Access.STAFF_ADMIN,
     )
-        Access.TPS_ANSWER,
-        Access.KPPS_TPS,

@@ -101,7 +101,13 @@ def test_sixteen_concurrent_decisions_on_one_change_make_one_decision(w: World, 
         who = Principal(Role.PPS, "31.73.04.1007", f"pps.{i}", "")
         with w.sessions() as s, s.begin():
             return decide(
-                s, contest, who, Actor(who.subject, "pps"), change, approve=not (mixed and i % 2), reason="uji"
+                s,
+                contest,
+                who,
+                Actor(who.subject, "pps"),
+                change,
+                approve=not (mixed and i % 2),
+                reason="uji",
             ).state
 
     states, refused = together(go)

@@ -1,5 +1,6 @@
-"""PPK keys in the kecamatan D.Hasil; every mismatch with Tally's roll-up is shown down to the TPS that
-explains it, stored as a RECAP_MISMATCH flag, and audited. Only PPK/KPU of the region may key."""
+"""PPK keys in the kecamatan D.Hasil, one row per kelurahan with every number a recap sums; every mismatch
+with the TPS sums is shown (down to the TPS that explain it), stored as a RECAP_MISMATCH flag, and audited
+as one entry. Only PPK/KPU of the region may key."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from sqlalchemy import select
 
 from reconcile.contest import builtin_contest
 from reconcile.sheet import Source, TallySheet
-from support.officers import DESA_A, KEC, TPS_A, TPS_A2, TPS_B, Office
+from support.officers import DESA_A, DESA_B, KEC, TPS_A, TPS_A2, Office
 from tally.audit import verify_chain
 from tally.auth.scope import Role
 from tally.db.audit import AuditEntry
 from tally.db.flags import FlagRow
+from tally.election.dhasil import dhasil_fields, mismatches_of
 from tally.election.rejudge import rejudge
+
+PPWP = builtin_contest("ppwp-2024")
 
 
 def consistent(votes: tuple[int, int, int], dpt: int = 280) -> dict[str, int | None]:
@@ -37,59 +41,149 @@ def consistent(votes: tuple[int, int, int], dpt: int = 280) -> dict[str, int | N
 
 
 def counted_tps(o: Office) -> None:
-    """TPS_A counted (100, 50, 30); TPS_B (other kelurahan) not sent yet."""
+    """TPS_A counted (100, 50, 30); TPS_A2 and TPS_B (the other kelurahan) not sent yet."""
     from tally.audit import Action, Actor, append
     from tally.audit.replay import results_json
     from tally.election.store import save_sheets
 
-    contest = builtin_contest("ppwp-2024")
     with o.sessions() as s, s.begin():
-        save_sheets(
-            s.connection(),
-            [
-                TallySheet(
-                    "s-a", TPS_A, contest.id, consistent((100, 50, 30)), frozenset({1, 2, 3}), Source.OCR
-                )
-            ],
-        )  # type: ignore[arg-type]
-        changes = rejudge(s, contest, TPS_A)
+        sheet = TallySheet("s-a", TPS_A, PPWP.id, consistent((100, 50, 30)), frozenset({1, 2, 3}), Source.OCR)
+        save_sheets(s.connection(), [sheet])  # type: ignore[arg-type]
+        changes = rejudge(s, PPWP, TPS_A)
         # What the worker's reading entry carries: the counted values are a projection of the chain.
         append(s, Actor("test", "system"), Action.READING, TPS_A, {}, {"results": results_json(changes)})
 
 
-def test_ppk_sees_a_recap_mismatch_down_to_the_tps_that_explains_it(officers: Office) -> None:
+def row_of(desa: str, **values: int) -> dict[str, str]:
+    return {f"{desa}:{f}": str(v) for f, v in values.items()}
+
+
+def recap_entries(o: Office) -> list[AuditEntry]:
+    with o.sessions() as s:
+        return [e for e in s.scalars(select(AuditEntry).order_by(AuditEntry.seq)) if e.action == "recap"]
+
+
+def test_the_kecamatan_d_hasil_has_a_row_per_kelurahan_with_every_number_it_sums(
+    officers: Office,
+) -> None:
+    fields = dhasil_fields(PPWP)
+    wanted = ("pemilih_dpt_j", "pengguna_total_j", "surat_diterima", "surat_dikembalikan", "surat_sisa",
+              "surat_digunakan", "suara_paslon_1", "suara_sah", "suara_tidak_sah", "suara_total")  # fmt: skip
+    assert set(wanted) <= set(fields)
+    assert not [f for f in fields if f.endswith(("_l", "_p"))]
+    ppk = officers.staff("ppk.tambora", Role.PPK, KEC)
+    page = ppk.soup("/petugas/rekap")
+    assert [d["data-row"] for d in page.select("form.keying details.dhasil-row")] == [DESA_A, DESA_B]
+    for desa in (DESA_A, DESA_B):
+        names = {i["name"] for i in page.select(f'details[data-row="{desa}"] input')}
+        assert names == {f"{desa}:{f}" for f in fields}
+    # the PPK's page leads to the PPS queue and the kelurahan progress
+    links = {a["href"] for a in page.select("nav.rekap-nav a")}
+    assert {"/petugas/pps", f"/wilayah/{KEC}"} <= links
+
+
+def test_tally_s_number_is_shown_only_beside_a_number_already_keyed(officers: Office) -> None:
     counted_tps(officers)
     ppk = officers.staff("ppk.tambora", Role.PPK, KEC)
-    form = ppk.soup("/petugas/rekap")
-    assert form.select_one("form.keying input[name=suara_paslon_1]") is not None
-    assert form.select_one('tr[data-field="suara_paslon_1"] td.tally').text.strip() == "100"
-    # The official recap counts 40 more for paslon 1: the TPS not yet in Tally (in the other kelurahan).
-    r = ppk.post("/petugas/rekap", data={"suara_paslon_1": "140", "suara_paslon_2": "50"})
-    assert r.status_code == 303
-    page = ppk.soup("/petugas/rekap")
-    found = page.select("div.mismatch")
-    assert [m["data-field"] for m in found] == ["suara_paslon_1"]
-    trail = [li["data-code"] for li in found[0].select("ol.trail li")]
-    # Each kelurahan short of TPS, then its TPS not yet counted.
-    assert trail == [DESA_A, TPS_A2, "31.73.04.1008", TPS_B]
-    assert found[0].select_one("b.keyed").text == "140" and found[0].select_one("b.computed").text == "100"
+    before = ppk.soup("/petugas/rekap")
+    cell = before.select_one(f'details[data-row="{DESA_A}"] div[data-field="suara_paslon_1"] .tally')
+    assert cell.text.strip() == ""  # blind: type from the paper, not the screen
+    ppk.post("/petugas/rekap", data={**row_of(DESA_A, suara_paslon_1=100), "baris": DESA_A})
+    after = ppk.soup("/petugas/rekap")
+    cell = after.select_one(f'details[data-row="{DESA_A}"] div[data-field="suara_paslon_1"] .tally b')
+    assert cell.text == "100"
+
+
+def test_saving_says_tersimpan_and_every_mismatched_field_is_listed_down_to_the_tps(officers: Office) -> None:
+    counted_tps(officers)
+    ppk = officers.staff("ppk.tambora", Role.PPK, KEC)
+    # The pleno read 40 more for paslon 1 in ANGKE (its second TPS is not in Tally yet), a suara sah off by
+    # one, and ballots received that Tally's sheet says 286.
+    typed = row_of(DESA_A, suara_paslon_1=140, suara_paslon_2=50, suara_sah=181, surat_diterima=300,
+                   pemilih_dpt_j=280)  # fmt: skip
+    r = ppk.post("/petugas/rekap", data={**typed, "baris": DESA_A})
+    assert r.status_code == 303 and r.headers["location"].startswith("/petugas/rekap?tersimpan=5")
+    page = ppk.soup(r.headers["location"])
+    assert "Tersimpan: 5 angka (ANGKE" in page.select_one("#tersimpan").text
+    found = page.select("#selisih div.mismatch")
+    assert [(m["data-region"], m["data-field"]) for m in found] == [
+        (DESA_A, "surat_diterima"), (DESA_A, "suara_paslon_1"), (DESA_A, "suara_sah"),
+    ]  # fmt: skip
+    trail = [li["data-code"] for li in found[1].select("ol.trail li")]
+    assert trail == [TPS_A2]  # the TPS not yet counted
+    assert found[1].select_one("b.keyed").text == "140" and found[1].select_one("b.computed").text == "100"
+    row = page.select_one(f'details[data-row="{DESA_A}"]')
+    assert row.has_attr("open") and "3 selisih" in row.select_one("summary").text
     with officers.sessions() as s:
         flags = s.scalars(select(FlagRow).where(FlagRow.rule == "recap_mismatch")).all()
-        assert [(f.subject, f.expected, f.actual) for f in flags] == [(KEC, 140, 100)]
-        entries = s.scalars(select(AuditEntry)).all()
-        assert [(e.action, e.subject) for e in entries if e.action == "recap"] == [("recap", KEC)]
+        assert sorted((f.subject, f.fields, f.expected, f.actual) for f in flags) == [
+            (DESA_A, "suara_paslon_1", 140, 100), (DESA_A, "suara_sah", 181, 180),
+            (DESA_A, "surat_diterima", 300, 286),
+        ]  # fmt: skip
         assert verify_chain(s).ok
+        # What `tally reconcile` can re-store per keyed region: the same mismatches, every field.
+        again = mismatches_of(s.connection(), PPWP, DESA_A)
+        assert [(m.field, m.keyed, m.computed) for m in again] == [
+            ("surat_diterima", 300, 286), ("suara_paslon_1", 140, 100), ("suara_sah", 181, 180),
+        ]  # fmt: skip
+    entries = recap_entries(officers)
+    assert [(e.subject, e.after) for e in entries] == [
+        (KEC, '{"rekap":{"31.73.04.1007":{"pemilih_dpt_j":280,"suara_paslon_1":140,"suara_paslon_2":50,'
+         '"suara_sah":181,"surat_diterima":300}}}'),
+    ]  # fmt: skip
+
+
+def test_the_kecamatan_total_is_the_sum_of_the_rows_once_every_row_has_the_number(officers: Office) -> None:
+    counted_tps(officers)
+    ppk = officers.staff("ppk.tambora", Role.PPK, KEC)
+    ppk.post("/petugas/rekap", data=row_of(DESA_A, suara_paslon_2=50, suara_tidak_sah=3))
+    page = ppk.soup("/petugas/rekap")
+    assert page.select_one('#jumlah tr[data-field="suara_paslon_2"] td.keyed').text == "—"
+    r = ppk.post(
+        "/petugas/rekap", data={**row_of(DESA_B, suara_paslon_2=70), **row_of(DESA_A, suara_paslon_2=50)}
+    )
+    assert r.headers["location"].startswith("/petugas/rekap?tersimpan=2")  # B's number and the total
+    page = ppk.soup("/petugas/rekap")
+    total = page.select_one('#jumlah tr[data-field="suara_paslon_2"]')
+    assert total.select_one("td.keyed").text == "120" and total.select_one("td.tally").text == "50"
+    assert "mismatch" in total["class"]
+    mismatched = [(m["data-region"], m["data-field"]) for m in page.select("#selisih div.mismatch")]
+    assert mismatched == [(KEC, "suara_paslon_2"), (DESA_B, "suara_paslon_2")]
+    # Saving the same numbers again changes nothing and writes no entry.
+    r = ppk.post("/petugas/rekap", data=row_of(DESA_A, suara_paslon_2=50))
+    assert r.headers["location"].startswith("/petugas/rekap?tersimpan=0")
+    assert "Tidak ada angka yang berubah" in ppk.soup(r.headers["location"]).select_one("#tersimpan").text
+    assert [e.subject for e in recap_entries(officers)] == [KEC, KEC]
+
+
+def test_six_digit_and_larger_numbers_are_kept_whole(officers: Office) -> None:
+    ppk = officers.staff("ppk.tambora", Role.PPK, KEC)
+    r = ppk.post("/petugas/rekap", data=row_of(DESA_A, pemilih_dpt_j="1.234.567"))  # type: ignore[arg-type]
+    assert r.status_code == 303
+    box = ppk.soup("/petugas/rekap").select_one(f'input[name="{DESA_A}:pemilih_dpt_j"]')
+    assert box["value"] == "1234567"
+
+
+def test_a_row_outside_the_region_or_a_bad_number_is_refused(officers: Office) -> None:
+    ppk = officers.staff("ppk.tambora", Role.PPK, KEC)
+    assert ppk.post("/petugas/rekap", data=row_of("31.73.05.1001", suara_sah=1)).status_code == 422
+    assert ppk.post("/petugas/rekap", data={f"{DESA_A}:suara_sah": "1x"}).status_code == 422
+    assert ppk.post("/petugas/rekap", data={f"{DESA_A}:bukan_kolom": "1"}).status_code == 422
+    assert ppk.post("/petugas/rekap", data={f"{DESA_A}:suara_sah": ""}).status_code == 422  # nothing typed
+    assert recap_entries(officers) == []
 
 
 def test_only_ppk_or_kpu_of_the_region_may_key_a_recap(officers: Office) -> None:
     pps = officers.staff("pps.angke", Role.PPS, DESA_A)
     assert pps.get("/petugas/rekap").status_code == 403
-    assert pps.post("/petugas/rekap", data={"suara_paslon_1": "1"}).status_code == 403
+    assert pps.post("/petugas/rekap", data=row_of(DESA_A, suara_sah=1)).status_code == 403
     stranger = officers.staff("ppk.lain", Role.PPK, "31.73.05")  # a kecamatan not in the register
-    assert stranger.post("/petugas/rekap", data={"suara_paslon_1": "1"}).status_code == 404
+    assert stranger.post("/petugas/rekap", data=row_of("31.73.05.1001", suara_sah=1)).status_code == 404
     kpu = officers.staff("kpu.jakbar", Role.KPU, "31.73")
-    assert kpu.post("/petugas/rekap", data={"suara_paslon_1": "1"}).status_code == 303
-    assert "D.Hasil kabupaten/kota" in kpu.soup("/petugas/rekap").select_one("h1").text
-    with officers.sessions() as s:
-        # logins, uploads and code issuance are entries too (issue 14): only the recap is counted here
-        assert [e.subject for e in s.scalars(select(AuditEntry)) if e.action == "recap"] == ["31.73"]
+    assert kpu.post("/petugas/rekap", data=row_of(KEC, suara_sah=1)).status_code == 303
+    page = kpu.soup("/petugas/rekap")
+    assert "D.Hasil kabupaten/kota" in page.select_one("h1").text
+    assert [d["data-row"] for d in page.select("details.dhasil-row")] == [KEC]
+    assert not page.select("nav.rekap-nav a[href='/petugas/pps']")  # the PPS queue is not the KPU's
+    # logins, uploads and code issuance are entries too (issue 14): only the recap is counted here
+    assert [e.subject for e in recap_entries(officers)] == ["31.73"]

@@ -5,7 +5,6 @@ only the roles the backend allows get there. SQLite and PostgreSQL (`settings`).
 from __future__ import annotations
 
 import re
-import zlib
 
 import httpx
 from bs4 import BeautifulSoup
@@ -13,6 +12,7 @@ from sqlalchemy import func, select
 
 from support.client import Client, soup_of
 from support.officers import DESA_A, DESA_B, PASSWORD, TPS_A, TPS_A2, TPS_B, Office
+from support.pdf import pdf_text as support_pdf_text
 from tally.auth.scope import Role
 from tally.auth.service import create_staff
 from tally.db.audit import AuditEntry
@@ -50,13 +50,8 @@ def activates(officers: Office, code: str) -> bool:
 
 
 def pdf_text(pdf: bytes) -> str:
-    parts = [pdf]
-    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        try:
-            parts.append(zlib.decompress(m.group(1)))
-        except zlib.error:
-            continue
-    return b"".join(parts).decode("latin-1")
+    """The text drawn on the pages, through the fonts' ToUnicode maps (the PDFs print in DejaVu)."""
+    return support_pdf_text(pdf)
 
 
 def test_codes_issued_and_printed_from_the_page_activate_a_phone(officers: Office) -> None:

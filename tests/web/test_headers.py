@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 
+from support.pdf import pdf_text
 from support.world import TPS_A, World, world
 from tally.api.middleware import script_hashes
 from tally.settings import Settings
@@ -67,13 +67,8 @@ def test_no_template_has_inline_script_style_or_event_handlers() -> None:
 
 
 def _pdf_text(pdf: bytes) -> bytes:
-    out = [pdf]
-    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        try:
-            out.append(zlib.decompress(m.group(1)))
-        except zlib.error:
-            continue
-    return b"".join(out)
+    """The text drawn on the pages (the PDF prints in DejaVu: read through its ToUnicode maps)."""
+    return pdf_text(pdf).encode()
 
 
 def test_the_salinan_never_prints_the_host_header(w: World) -> None:

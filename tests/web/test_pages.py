@@ -44,7 +44,8 @@ def test_kelurahan_page_lists_its_tps_with_coverage_pending_and_flags(client: Cl
         tr.select_one("a").get_text(): [td.get_text(strip=True) for td in tr.select("td.num")]
         for tr in soup.select("table.regions tbody tr")
     }
-    assert rows == {"TPS 001": ["0", "0", "0", "0/1", "1", "0"], "TPS 002": ["0", "0", "0", "0/1", "0", "0"]}
+    nothing = ["—", "—", "—"]  # no TPS counted: no votes yet, not 0 votes
+    assert rows == {"TPS 001": [*nothing, "0/1", "1", "0"], "TPS 002": [*nothing, "0/1", "0", "0"]}
     soup = soup_of(client.get("/wilayah/31.73.04.1007"))
     flagged = soup.select("table.regions tbody tr")[1]
     assert flagged.select_one("td.warn").get_text() == "1"
@@ -61,7 +62,7 @@ def test_tps_page_shows_its_numbers_flags_sheets_and_history(client: Client) -> 
     soup = soup_of(client.get("/tps/3173041007002"))
     assert soup.select_one("h1").get_text(" ", strip=True).startswith("TPS 002")
     assert soup.select_one("td.paslon-2").get_text() == "1.000"
-    assert "votes" in soup.select_one("li.flag.error").get_text()
+    assert soup.select_one("li.flag.error b").get_text() == "Jumlah suara tidak cocok"  # Bahasa, not `votes`
     assert "status-masuk" in soup.select_one("p.status")["class"]
     assert soup.select_one('td[data-field="pemilih_dpt_j"]').get_text() == "280"
     soup = soup_of(client.get("/tps/3173041007001"))
@@ -80,7 +81,7 @@ def test_outlier_page_lists_outliers_not_errors(client: Client) -> None:
     soup = soup_of(client.get("/outlier"))
     rows = soup.select("table.outliers tbody tr")
     assert [r.select_one("a")["href"] for r in rows] == ["/tps/3173041007001"]
-    assert rows[0].select("td")[1].get_text() == "turnout_high"
+    assert rows[0].select("td")[1].get_text() == "Partisipasi hampir 100%"  # Bahasa, not `turnout_high`
     empty = soup_of(client.get("/outlier?wilayah=31.73.04.1008"))
     assert empty.select_one("p.empty") is not None
 

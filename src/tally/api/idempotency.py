@@ -36,7 +36,6 @@ REUSED = Unprocessable(
 PURGE_EVERY = 100  # writes between two purges of expired records
 
 
-
 class Idempotency:
     def __init__(self, sessions: sessionmaker[Session], secret_key: str, ttl: timedelta) -> None:
         self.sessions = sessions

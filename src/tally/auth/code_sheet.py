@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from fpdf import FPDF
 from sqlalchemy import select
@@ -28,6 +29,11 @@ WITA = frozenset({"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "7
 ZONES = {"WIB": timezone(timedelta(hours=7)), "WITA": timezone(timedelta(hours=8)),
          "WIT": timezone(timedelta(hours=9))}  # fmt: skip
 LOGIN_PATH = "/petugas/masuk"
+# DejaVu (Bitstream Vera licence; Debian's fonts-dejavu-core, installed by scripts/bootstrap): the PDF core
+# fonts are Latin-1 and printed "?" for the en dash of every paslon name and any non-Latin region name.
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+FONTS = {("Sans", ""): "DejaVuSans.ttf", ("Sans", "B"): "DejaVuSans-Bold.ttf",
+         ("Mono", ""): "DejaVuSansMono.ttf", ("Mono", "B"): "DejaVuSansMono-Bold.ttf"}  # fmt: skip
 CUT_NOTE = (
     "Gunting di garis putus-putus dan berikan setiap potongan hanya kepada ketua KPPS TPS itu. "
     "Bila kode diterbitkan ulang, potongan lama tidak berlaku lagi."
@@ -99,27 +105,27 @@ def slips(session: Session, issued: Sequence[IssuedCode]) -> list[Slip]:
     return out
 
 
-def _latin1(s: str) -> str:
-    """The PDF core fonts are Latin-1: replace anything else rather than fail on a name."""
-    return (
-        s.replace("—", "-")
-        .replace("–", "-")
-        .replace("…", "...")
-        .encode("latin-1", "replace")
-        .decode("latin-1")
-    )
+def unicode_pdf() -> FPDF:
+    """An A4 FPDF with the DejaVu families "Sans" and "Mono" (regular and bold) that print any name whole."""
+    doc = FPDF(format="A4")
+    for (family, style), name in FONTS.items():
+        path = FONT_DIR / name
+        if not path.is_file():
+            raise RuntimeError(f"{path} is missing: install fonts-dejavu-core (scripts/bootstrap)")
+        doc.add_font(family, style, str(path))
+    return doc
 
 
 def codes_pdf(rows: Sequence[Slip], base_url: str, region: RegionCode | str = "") -> bytes:
     """A4, one slip per TPS (cut along the dashed lines), never split across pages."""
-    doc = FPDF(format="A4")
+    doc = unicode_pdf()
     doc.set_auto_page_break(True, margin=12)
     doc.add_page()
-    doc.set_font("Helvetica", "B", 13)
-    title = f"Kode aktivasi KPPS - {rows[0].desa}" if rows else f"Kode aktivasi KPPS - {region}"
-    doc.multi_cell(0, 7, _latin1(title), new_x="LMARGIN", new_y="NEXT")
-    doc.set_font("Helvetica", "", 9)
-    doc.multi_cell(0, 5, _latin1(CUT_NOTE), new_x="LMARGIN", new_y="NEXT")
+    doc.set_font("Sans", "B", 13)
+    title = f"Kode aktivasi KPPS – {rows[0].desa}" if rows else f"Kode aktivasi KPPS – {region}"
+    doc.multi_cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
+    doc.set_font("Sans", "", 9)
+    doc.multi_cell(0, 5, CUT_NOTE, new_x="LMARGIN", new_y="NEXT")
     for slip in rows:
         if doc.get_y() + 62 > doc.h - doc.b_margin:
             doc.add_page()
@@ -127,18 +133,18 @@ def codes_pdf(rows: Sequence[Slip], base_url: str, region: RegionCode | str = ""
         doc.line(doc.l_margin, doc.get_y() + 2, doc.w - doc.r_margin, doc.get_y() + 2)
         doc.set_dash_pattern()
         doc.ln(5)
-        doc.set_font("Helvetica", "B", 12)
-        doc.cell(0, 6, _latin1(f"TPS {slip.tps_number:03d} - {slip.desa}"), new_x="LMARGIN", new_y="NEXT")
-        doc.set_font("Helvetica", "", 9)
-        doc.cell(0, 5, _latin1(f"Kecamatan {slip.kecamatan}, {slip.kabkota} (ID TPS {slip.tps_id})"),
+        doc.set_font("Sans", "B", 12)
+        doc.cell(0, 6, f"TPS {slip.tps_number:03d} – {slip.desa}", new_x="LMARGIN", new_y="NEXT")
+        doc.set_font("Sans", "", 9)
+        doc.cell(0, 5, f"Kecamatan {slip.kecamatan}, {slip.kabkota} (ID TPS {slip.tps_id})",
                  new_x="LMARGIN", new_y="NEXT")  # fmt: skip
-        doc.set_font("Courier", "B", 20)
+        doc.set_font("Mono", "B", 20)
         doc.cell(0, 11, slip.code, new_x="LMARGIN", new_y="NEXT")
-        doc.set_font("Helvetica", "B", 9)
-        doc.cell(0, 5, _latin1(f"Berlaku sampai {slip.expires}"), new_x="LMARGIN", new_y="NEXT")
-        doc.set_font("Helvetica", "", 9)
-        doc.cell(0, 5, _latin1(f"Diterbitkan {slip.issued}"), new_x="LMARGIN", new_y="NEXT")
+        doc.set_font("Sans", "B", 9)
+        doc.cell(0, 5, f"Berlaku sampai {slip.expires}", new_x="LMARGIN", new_y="NEXT")
+        doc.set_font("Sans", "", 9)
+        doc.cell(0, 5, f"Diterbitkan {slip.issued}", new_x="LMARGIN", new_y="NEXT")
         for n, step in enumerate(activation_steps(base_url, slip.code), start=1):
-            doc.multi_cell(0, 4.5, _latin1(f"{n}. {step}"), new_x="LMARGIN", new_y="NEXT")
+            doc.multi_cell(0, 4.5, f"{n}. {step}", new_x="LMARGIN", new_y="NEXT")
         doc.ln(2)
     return bytes(doc.output())

@@ -50,7 +50,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-
 @dataclass(frozen=True, slots=True)
 class IssuedCode:
     tps_id: str

@@ -65,8 +65,6 @@ BAD_LOGIN = Unauthorized("bad_login", "Nama pengguna atau kata sandi salah.")
 LOGIN, DISABLED = Action.LOGIN, Action.STAFF_DISABLED
 
 
-
-
 def create_staff(session: Session, username: str, password: str, role: Role, region: str) -> None:
     if role not in STAFF_ROLES:
         raise Unprocessable("bad_role", "Peran harus pps, ppk, atau kpu.")

@@ -48,7 +48,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-
 class JobTable:
     """The `ocr_job` rows every engine keeps: the record of each job's state, tries and error."""
 

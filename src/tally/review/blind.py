@@ -211,10 +211,6 @@ def answer(
     settled, changes = _decode_again(session, contest, tps, decoded, at)
     row.agreed = field in settled
     row.sheet_id = settled.get(field)
-    change = None
-    if not row.agreed and who.role in APPROVERS:
-        # Both readings are now side by side for this PPS; their number goes the way of any correction.
-        change = check(session, contest, who, actor, tps, field, value)
     session.flush()
     after = {
         "field": field,
@@ -225,6 +221,11 @@ def answer(
         "results": results_json(changes),
     }
     append(session, actor, Action.BLIND_READING, tps, {"field": field, "machine": machine}, after)
+    change = None
+    if not row.agreed and who.role in APPROVERS:
+        # Both readings are now side by side for this PPS; their number goes the way of any correction
+        # (its own entry, after this one).
+        change = check(session, contest, who, actor, tps, field, value)
     again = look_again(row)
     shown = None if again else machine  # a second look must be as blind as the first
     return Outcome(field, spec.label, value, shown, row.agreed, message(row, change), change, again)

@@ -1,4 +1,5 @@
-"""Latihan (bimtek practice): officers upload sample forms and see what the reader makes of them, in a
+"""Latihan (bimtek practice): anyone uploads a practice form, types what it says, then sees what the reader
+made of it (`tally.review.practice_key` holds the answer key and the questions), in a
 namespace of its own — its own table (`practice_attempt`) and photo directory (`DATA_DIR/latihan`) — so a
 practice photo never becomes a sheet, a result, a flag or a recap line. The reader is loaded once, on the
 first practice upload, and reads in the request's worker thread (a bimtek room, not election night)."""
@@ -83,3 +84,9 @@ def attempts(session: Session, officer: str, limit: int = 10) -> list[PracticeAt
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def attempt_of(session: Session, owner: str, attempt_id: int) -> PracticeAttemptRow | None:
+    """One attempt, only to the browser (or officer) that made it."""
+    row = session.get(PracticeAttemptRow, attempt_id)
+    return row if row is not None and row.officer == owner else None

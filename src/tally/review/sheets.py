@@ -99,4 +99,3 @@ def write_correction(
         session.add(SheetValueRow(sheet_id=sheet_id, field=name, value=value, confidence=None, status=status))
     session.flush()
     return sheet_id
-

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from tally.review.crops import PhotoCache
 from tally.review.practice import Practice
 from tally.settings import Settings
+from tally.web.kpps_upload import router as kpps_upload
 from tally.web.officer_common import UPLOAD_SLACK
 from tally.web.officer_routes import router as officer_routes
 from tally.web.pages import PageCache, WebState
@@ -21,5 +22,6 @@ def install(app: FastAPI, settings: Settings, cache_seconds: int = PUBLIC_CACHE_
     practice = Practice(settings.data_dir, settings.ocr_reader, settings.max_photo_pixels)
     app.state.web = WebState(PageCache(cache_seconds), PhotoCache(), practice)
     app.include_router(officer_routes)
+    app.include_router(kpps_upload)  # JSON errors: the KPPS page's script reads them
     app.include_router(pages)
     app.include_router(files)

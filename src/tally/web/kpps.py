@@ -21,6 +21,7 @@ from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
 from ocr.reading import Reading
+from tally import words
 from tally.api.deps import Services
 from tally.auth.scope import Principal, Role
 from tally.auth.service import require_tps
@@ -49,16 +50,6 @@ from tally.web.pages import OFFICER_PAGES
 log = structlog.get_logger("tally.web")
 CHUNK = 64 * 1024
 WAITING = {"queued", "reading"}
-STATUS_TEXT = {
-    "queued": "menunggu dibaca",
-    "reading": "sedang dibaca",
-    "read": "terbaca",
-    "review": "perlu dicek",
-    "rejected": "foto ulang",
-    "held": "ditahan: bukan formulir TPS ini",
-    "ocr_unavailable": "tersimpan, belum dibaca",
-    "failed": "gagal dibaca",
-}
 
 router = APIRouter(tags=[OFFICER_PAGES])
 
@@ -115,7 +106,7 @@ def _view(services: Services, who: Principal) -> dict[str, Any]:
         "pages": pages,
         "proposals": proposals,
         "contest": services.contest,
-        "status_text": STATUS_TEXT,
+        "status_text": words.PHOTO_STATUS,
         "waiting": any(x.status in WAITING for x in photos),
         "doubts": doubts,
         "retakes": retakes,

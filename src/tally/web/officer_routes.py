@@ -18,6 +18,7 @@ from tally.api.deps import client_of
 from tally.auth.scope import Principal, Role
 from tally.auth.service import activate, login, revoke
 from tally.errors import TallyError, Unauthorized
+from tally.web.errors import LOGIN, LOGIN_NOTICES, NOTICE
 from tally.web.keying import router as keying_routes
 from tally.web.kpps import router as kpps_routes
 from tally.web.officer_common import (
@@ -65,7 +66,12 @@ def home(who: Officer) -> Response:
 
 @router.get("/petugas/masuk", response_class=HTMLResponse)
 def login_page(request: Request) -> Response:
-    return page(request, "officer/login.html")
+    """The login page; after a redirect from an officer page, with why (`tally.web.errors`), shown once."""
+    notice = LOGIN_NOTICES.get(request.cookies.get(NOTICE, ""), "")
+    response = page(request, "officer/login.html", notice=notice)
+    if notice:
+        response.delete_cookie(NOTICE, path=LOGIN)
+    return response
 
 
 @router.post("/petugas/masuk", dependencies=[EntryForm])

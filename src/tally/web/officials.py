@@ -96,7 +96,6 @@ def _staff_status(account: StaffAccount) -> str:
     return "Aktif."
 
 
-
 @router.get(HOME, response_class=HTMLResponse)
 def officials_page(request: Request, who: Official, cari: str = "", nonaktif: str = "") -> Response:
     services = services_of(request)

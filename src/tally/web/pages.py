@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from tally.audit import Action
+from tally import words
 from tally.review.crops import PhotoCache
 from tally.review.practice import Practice
 from tally.web.model import shares
@@ -34,6 +34,11 @@ def _persen(x: float) -> str:
     return f"{100 * x:.2f}".replace(".", ",") + "%"
 
 
+def _kapital(s: str) -> str:
+    """The first letter up, the rest as written ("Suara melebihi DPT"; Jinja's capitalize lowers "DPT")."""
+    return s[:1].upper() + s[1:]
+
+
 @functools.cache
 def templates() -> Environment:
     """The Jinja environment, built on first use (not at import) and shared: templates compile once."""
@@ -45,9 +50,17 @@ def templates() -> Environment:
     )
     env.filters["angka"] = _angka
     env.filters["persen"] = _persen
+    env.filters["kapital"] = _kapital
     env.globals["shares"] = shares
-    env.globals["action_label"] = Action.label  # people read Bahasa, never the log's identifiers
-    env.globals["role_label"] = Action.role_label
+    # People read Bahasa, never the log's or the rules' identifiers: one catalogue, `tally.words`.
+    env.globals["action_label"] = words.action
+    env.globals["role_label"] = words.role
+    env.globals["role_title"] = words.role_title
+    env.globals["rule_label"] = words.rule
+    env.globals["severity_label"] = words.SEVERITIES
+    env.globals["tps_status"] = words.TPS_STATUS
+    env.globals["photo_status"] = words.PHOTO_STATUS
+    env.globals["reading_status"] = words.READING_STATUS
     return env
 
 

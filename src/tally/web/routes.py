@@ -23,11 +23,13 @@ from tally.audit.log import entries_for, latest_head
 from tally.errors import NotFound
 from tally.web import queries
 from tally.web.exports import region_csv, region_json, tps_csv, tps_json
+from tally.web.model import history_lines
 from tally.web.pages import PUBLIC_PAGES, PageCache, render, web_state
 
 Kontes = Annotated[str | None, Query(max_length=40)]  # which contest; the first stored one by default
 
 PUBLIC_CACHE_S = 15
+HISTORY_ENTRIES = 500  # a TPS's newest log entries, shown grouped (one line per run of one kind)
 STATIC = Path(__file__).parent / "static"
 STATIC_TYPES = {
     ".css": "text/css; charset=utf-8",
@@ -105,7 +107,7 @@ def wilayah(
 @pages.get("/tps/{tps}", response_class=HTMLResponse)
 def tps(request: Request, session: SessionDep, cache: Cache, tps: str, kontes: Kontes = None) -> HTMLResponse:
     view = queries.tps_page(session, queries.load_contest(session, kontes), parse_tps(tps))
-    history = entries_for(session, view.tps_id, limit=20)
+    history = history_lines(entries_for(session, view.tps_id, limit=HISTORY_ENTRIES))
     return public_page(request, session, cache, "tps.html", p=view, history=history, kontes=kontes)
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import io
 
-from fpdf import FPDF
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reconcile.contest import Contest
 from reconcile.ids import TpsId
-from tally.audit import Action, entries_for, latest_head
+from tally import words
+from tally.audit import entries_for, latest_head
+from tally.auth.code_sheet import unicode_pdf
 from tally.db.intake import PhotoRow
 from tally.photos.intake import PhotoStatus
 from tally.photos.store import PhotoStore
@@ -20,12 +21,6 @@ from tally.photos.thumbs import thumbnail
 from tally.web import queries
 
 THUMB_PX = 360
-STATUS = {"masuk": "dihitung", "tertunda": "tertunda", "belum": "belum ada data"}
-
-
-def _text(s: str) -> str:
-    """The PDF core fonts are Latin-1: replace anything else rather than fail on a name."""
-    return s.replace("—", "-").replace("…", "...").encode("latin-1", "replace").decode("latin-1")
 
 
 def counted_photos(session: Session, tps: TpsId) -> list[PhotoRow]:
@@ -47,40 +42,39 @@ def salinan_pdf(session: Session, contest: Contest, tps: TpsId, store: PhotoStor
     photos = counted_photos(session, tps)  # bounded: one per page, each thumbnail made once
     entry = next(iter(entries_for(session, tps, limit=1)), None)
     head = latest_head(session)
-    pdf = FPDF(format="A4")
+    pdf = unicode_pdf()  # DejaVu: the en dash of every paslon name prints whole
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 14)
-    pdf.cell(0, 8, _text(f"Salinan hasil TPS {view.number:03d} ({tps})"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
-    where = " > ".join(c.name for c in view.crumbs)
-    for line in (contest.name, where, f"Status: {STATUS.get(view.status, view.status)}",
+    pdf.set_font("Sans", "B", 14)
+    pdf.cell(0, 8, f"Salinan hasil TPS {view.number:03d} ({tps})", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Sans", "", 9)
+    where = " › ".join(c.name for c in view.crumbs)
+    for line in (contest.name, where, f"Status: {words.TPS_STATUS.get(view.status, '')}",
                  f"Periksa di halaman publik: {base_url}/tps/{tps}"):  # fmt: skip
-        pdf.multi_cell(0, 5, _text(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    pdf.set_font("Helvetica", "B", 10)
+    pdf.set_font("Sans", "B", 10)
     pdf.cell(0, 6, "Angka", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 8)
+    pdf.set_font("Sans", "", 8)
     for _name, label, value in view.values:
-        pdf.cell(150, 4.5, _text(label), border="B")
-        pdf.cell(
-            0, 4.5, "-" if value is None else str(value), border="B", align="R", new_x="LMARGIN", new_y="NEXT"
-        )
+        pdf.cell(150, 4.5, label, border="B")
+        shown = "—" if value is None else f"{value:,}".replace(",", ".")
+        pdf.cell(0, 4.5, shown, border="B", align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    pdf.set_font("Helvetica", "B", 10)
+    pdf.set_font("Sans", "B", 10)
     pdf.cell(0, 6, "Foto C.Hasil (SHA-256)", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Courier", "", 7)
+    pdf.set_font("Mono", "", 7)
     for row in photos:
         thumb = thumbnail(store, row.sha256, THUMB_PX)
         pdf.multi_cell(0, 4, f"Halaman {row.page}: {row.sha256}", new_x="LMARGIN", new_y="NEXT")
         if thumb is not None:
             pdf.image(io.BytesIO(thumb), w=40)
         pdf.ln(1)
-    pdf.set_font("Helvetica", "B", 10)
+    pdf.set_font("Sans", "B", 10)
     pdf.cell(0, 6, "Log audit", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Courier", "", 7)
+    pdf.set_font("Mono", "", 7)
     if entry is not None:
-        said = f"Entri #{entry.seq} {Action.label(entry.action)} oleh {Action.role_label(entry.actor_role)}"
+        said = f"Entri #{entry.seq}: {words.action(entry.action)} oleh {words.role(entry.actor_role)}"
         pdf.multi_cell(0, 4, said, new_x="LMARGIN", new_y="NEXT")
         pdf.multi_cell(0, 4, f"hash {entry.hash}", new_x="LMARGIN", new_y="NEXT")
     else:

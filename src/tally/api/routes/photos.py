@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 import structlog
@@ -54,8 +55,58 @@ def _file(services: Services, spooled: Spooled, upload: Upload) -> tuple[PhotoRo
     return row, job
 
 
-def _answer(row: PhotoRow, status: int) -> JSONResponse:
+async def receive(
+    services: Services,
+    who: Principal,
+    upload: Upload,
+    body: AsyncIterator[bytes],
+    content_type: str | None,
+    declared: str | None,
+) -> tuple[PhotoRow, bool]:
+    """The one way a photo is received by PUT (the API's and the KPPS page's): hash and page checked, the
+    caller's scope and role, a retry answered from the row, the type and size, then spooled and filed.
+    Returns the row and whether it is new (202) or was already received (200). Raises the error tree."""
+    page, tps_id, sha = upload.page, upload.tps_id, upload.sha256
+    if not SHA256.match(sha):
+        raise Unprocessable("bad_hash", "Alamat unggah salah: SHA-256 harus 64 huruf heksadesimal.")
+    if not 1 <= page <= services.contest.pages:
+        raise Unprocessable("bad_page", f"Halaman harus 1 sampai {services.contest.pages}.")
+    metrics = services.metrics
+    try:
+        if not services.tps_allowed(who, tps_id):  # known TPS in scope: no database trip
+            await to_thread.run_sync(services.require_tps, who, tps_id)
+        if who.role not in (Role.KPPS, Role.PPS):
+            raise Forbidden("role", "Foto C.Hasil dikirim oleh KPPS TPS itu atau PPS kelurahan/desanya.")
+        existing = await to_thread.run_sync(_existing, services, upload)
+        if existing is not None:
+            metrics.uploads.labels("duplicate").inc()
+            return existing, False
+        media = (content_type or "application/octet-stream").split(";")[0].strip().lower()
+        if media not in JPEG_TYPES:
+            raise UnsupportedMediaType("not_jpeg_type", "Kirim foto sebagai image/jpeg.")
+        limit = services.settings.max_upload_bytes
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise too_large(limit)
+        with metrics.upload_seconds.time():
+            spooled = await spool(body, services.store, limit)
+            row, job = await to_thread.run_sync(_file, services, spooled, upload)
+    except (BadPhoto, TallyError) as exc:
+        if exc.status in (413, 415, 422):
+            metrics.uploads.labels("refused").inc()
+            log.info("upload_refused", tps=tps_id, page=page, code=exc.code, who=who.subject)
+        raise
+    if job is None:
+        metrics.uploads.labels("duplicate").inc()
+        return row, False
+    metrics.uploads.labels("accepted").inc()
+    log.info("upload_accepted", tps=tps_id, page=page, sha=sha[:12], size=row.size_bytes, who=who.subject)
+    return row, True
+
+
+def answer(row: PhotoRow, new: bool) -> JSONResponse:
+    """202 (new) or 200 (already received) with the photo's record and its status URL."""
     body = PhotoPublic.model_validate(photo_dict(row)).model_dump(mode="json")
+    status = 202 if new else 200
     return JSONResponse(body, status_code=status, headers={"Location": status_url(row.sha256)})
 
 
@@ -82,43 +133,12 @@ async def put_photo(
     202 with a status URL once the photo is on disk and its row committed; 200 with the same record when it
     was already received (a retry). Nothing is kept from a refused upload.
     """
-    sha = sha256.lower()
-    if not SHA256.match(sha):
-        raise Unprocessable("bad_hash", "Alamat unggah salah: SHA-256 harus 64 huruf heksadesimal.")
-    if not 1 <= page <= services.contest.pages:
-        raise Unprocessable("bad_page", f"Halaman harus 1 sampai {services.contest.pages}.")
-    upload = Upload(tps_id, page, sha, who.subject, role=who.role.value, origin=client_of(request))
-    metrics = services.metrics
-    try:
-        if not services.tps_allowed(who, tps_id):  # known TPS in scope: no database trip
-            await to_thread.run_sync(services.require_tps, who, tps_id)
-        if who.role not in (Role.KPPS, Role.PPS):
-            raise Forbidden("role", "Foto C.Hasil dikirim oleh KPPS TPS itu atau PPS kelurahan/desanya.")
-        existing = await to_thread.run_sync(_existing, services, upload)
-        if existing is not None:
-            metrics.uploads.labels("duplicate").inc()
-            return _answer(existing, 200)
-        media = request.headers.get("content-type", "application/octet-stream").split(";")[0].strip().lower()
-        if media not in JPEG_TYPES:
-            raise UnsupportedMediaType("not_jpeg_type", "Kirim foto sebagai image/jpeg.")
-        limit = services.settings.max_upload_bytes
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise too_large(limit)
-        with metrics.upload_seconds.time():
-            spooled = await spool(request.stream(), services.store, limit)
-            row, job = await to_thread.run_sync(_file, services, spooled, upload)
-    except (BadPhoto, TallyError) as exc:
-        if exc.status in (413, 415, 422):
-            metrics.uploads.labels("refused").inc()
-            log.info("upload_refused", tps=tps_id, page=page, code=exc.code, who=who.subject)
-        raise
-    if job is None:
-        metrics.uploads.labels("duplicate").inc()
-        return _answer(row, 200)
-    metrics.uploads.labels("accepted").inc()
-    log.info("upload_accepted", tps=tps_id, page=page, sha=sha[:12], size=row.size_bytes, who=who.subject)
-    return _answer(row, 202)
+    upload = Upload(tps_id, page, sha256.lower(), who.subject, role=who.role.value, origin=client_of(request))
+    headers = request.headers
+    row, new = await receive(
+        services, who, upload, request.stream(), headers.get("content-type"), headers.get("content-length")
+    )
+    return answer(row, new)
 
 
 def _photo_in_scope(session: SessionDep, who: Principal, sha256: str) -> PhotoRow:
