@@ -305,6 +305,15 @@ ROUTES: dict[tuple[str, str], tuple[Access, Build]] = {
     ("GET", "/fragmen/kepala"): (Access.PUBLIC, get("/fragmen/kepala")),
     ("GET", "/ekspor/tps/{tps}.{fmt}"): (Access.PUBLIC, get(f"/ekspor/tps/{TPS_A}.csv")),
     ("GET", "/ekspor/{code}.{fmt}"): (Access.PUBLIC, get(f"/ekspor/{DESA_A}.json")),
+    ("GET", "/foto/{sha256}"): (Access.PUBLIC, lambda w, r, i: Call("GET", f"/foto/{w.photos[TPS_A]}", {})),
+    ("GET", "/foto/{sha256}.jpg"): (
+        Access.PUBLIC,
+        lambda w, r, i: Call("GET", f"/foto/{w.photos[TPS_A]}.jpg", {}),
+    ),
+    ("GET", "/foto/{sha256}/kecil.jpg"): (
+        Access.PUBLIC,
+        lambda w, r, i: Call("GET", f"/foto/{w.photos[TPS_A]}/kecil.jpg", {}),
+    ),
     ("GET", "/static/{name}"): (Access.PUBLIC, get("/static/petugas.css")),
     ("GET", "/static/vendor/{name}"): (Access.PUBLIC, get("/static/vendor/swagger-ui-5.35.0.css")),
 }

@@ -203,6 +203,19 @@ def test_a_form_of_another_tps_is_held_and_a_page_in_the_wrong_slot_is_filed_by_
                 or not s.get(TpsResultRow, (o.app.state.services.contest.id, neighbour)).counted
             )
             assert current(s, o.app.state.services.contest, neighbour).sheet_id is None
+        # The public sees the photos a TPS counts from (and its salinan), never a held one.
+        public = o.browser()
+        mine = public.soup(f"/tps/{tps}")
+        assert mine.select_one(f'a[href="/salinan/{tps}.pdf"]') is not None
+        shown = {a["href"].removeprefix("/foto/") for a in mine.select("ul.thumbs a")}
+        assert photo.sha256 in shown
+        assert public.get(f"/foto/{photo.sha256}.jpg").headers["content-type"] == "image/jpeg"
+        assert public.get(f"/foto/{photo.sha256}/kecil.jpg").status_code == 200
+        assert public.get(f"/foto/{photo.sha256}").status_code == 200
+        assert public.soup(f"/tps/{neighbour}").select("ul.thumbs a") == []
+        for p in held:
+            assert public.get(f"/foto/{p.sha256}.jpg").status_code == 404
+            assert public.get(f"/foto/{p.sha256}").status_code == 404
         page = o.kpps(neighbour).get("/petugas/kpps")
         assert "bukan formulir TPS ini" in page.text or "TPS lain" in page.text
 

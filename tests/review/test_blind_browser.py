@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from reconcile.ids import parent
+from support.axe import context, violations
 from support.blind import MISREAD, Read, read_sample_tps, tps_office, truth_of, upload_and_read
 from support.live import fits, launch, serve, shot
 from support.officers import PASSWORD
@@ -17,8 +18,17 @@ from tally.auth.scope import Role
 from tally.auth.service import create_staff, issue_codes
 from tally.settings import Settings
 
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 1}
-DESK = {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1}
+PHONE, DESK = (360, 740), (1280, 800)
+
+
+def new_page(browser: Any, size: tuple[int, int]) -> Any:
+    """A page in a context that may inject axe-core (the app's CSP stays on in production)."""
+    return context(browser, *size).new_page()
+
+
+def accessible(page: Any) -> None:
+    """No serious or critical axe-core violation on the page as it is now."""
+    assert violations(page) == [], page.url
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +47,8 @@ def together(page: Any, crop: str, field: str) -> None:
     assert page.evaluate("document.activeElement && document.activeElement.name") == "angka"
 
 
-def staff_login(browser: Any, ctx: dict[str, Any], url: str, username: str) -> Any:
-    page = browser.new_page(**ctx)
+def staff_login(browser: Any, size: tuple[int, int], url: str, username: str) -> Any:
+    page = new_page(browser, size)
     page.goto(url + "/petugas/masuk")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
@@ -65,7 +75,7 @@ def test_kpps_and_pps_read_blind_and_finish_on_a_phone_and_a_desk(
                 create_staff(s, name, PASSWORD, Role.PPS, desa)
         with sync_playwright() as pw:
             browser = launch(pw)
-            kpps = browser.new_page(**PHONE)
+            kpps = new_page(browser, PHONE)
             kpps.goto(url + "/petugas/masuk")
             kpps.fill("#kode", code)
             kpps.click("#kpps-aktivasi button")
@@ -80,6 +90,7 @@ def test_kpps_and_pps_read_blind_and_finish_on_a_phone_and_a_desk(
                 field = kpps.locator("section.doubt input[name=kolom]").get_attribute("value")
                 if first:
                     fits(kpps)
+                    accessible(kpps)
                     shot(kpps, shots, "kpps-5-cek-angka-360.png")
                 together(kpps, "section.doubt img.crop", "#angka")
                 text = kpps.locator("section.doubt").inner_text()
@@ -93,16 +104,20 @@ def test_kpps_and_pps_read_blind_and_finish_on_a_phone_and_a_desk(
             assert "Semua angka sudah dicek" in kpps.locator("main").inner_text()
             kpps.goto(url + "/petugas/kpps/periksa")
             fits(kpps)
+            accessible(kpps)
             shot(kpps, shots, "kpps-7-periksa-kirim-360.png", max_height=2400)
 
             # The PPS on a phone: blind, the crop sticky above its input; then a desk, side by side.
-            for ctx, width in ((PHONE, 360), (DESK, 1280)):
+            for size in (PHONE, DESK):
+                width = size[0]
                 name = "pps.satu" if width == 360 else "pps.dua"
-                pps = staff_login(browser, ctx, url, name)
+                pps = staff_login(browser, size, url, name)
                 pps.goto(url + "/petugas/pps")
+                accessible(pps)
                 assert pps.locator("p.progress").first.inner_text().endswith("perlu dicek") or True
                 shot(pps, shots, f"pps-antrean-{width}.png", width=width)
                 pps.goto(f"{url}/petugas/pps/tps/{tps}")
+                accessible(pps)
                 shot(pps, shots, f"pps-cek-buta-{width}.png", width=width)
                 while pps.locator("section.doubt").count():
                     field = str(pps.locator("section.doubt input[name=kolom]").get_attribute("value"))
@@ -120,6 +135,7 @@ def test_kpps_and_pps_read_blind_and_finish_on_a_phone_and_a_desk(
                     width == 1280
                 ):  # the second officer: the first one's corrections, both readings side by side
                     assert pps.locator("section.approval").count() == len(MISREAD)
+                    accessible(pps)
                     shot(pps, shots, "pps-setujui-1280.png", width=1280)
                     while pps.locator("section.approval").count():
                         card = pps.locator("section.approval").first
@@ -128,12 +144,13 @@ def test_kpps_and_pps_read_blind_and_finish_on_a_phone_and_a_desk(
                         assert str(MISREAD[field]) in said and str(truth[field]) in said
                         with pps.expect_navigation():
                             card.locator("button", has_text="Setujui").click()
+                accessible(pps)
                 shot(pps, shots, f"pps-selesai-{width}.png", width=width)
             assert "selesai" in pps.locator("section.finish h2").inner_text()
             assert pps.evaluate("document.activeElement.classList.contains('button')")
 
             # The whole photo, the field's boxes outlined, zoom by keyboard.
-            viewer = browser.new_page(**PHONE)
+            viewer = new_page(browser, PHONE)
             viewer.context.add_cookies(pps.context.cookies())
             link = pps.locator("p.nav-tps a", has_text="Foto utuh hal. 2").get_attribute("href")
             viewer.goto(f"{url}{link}?kolom=suara_paslon_1")
@@ -145,5 +162,21 @@ def test_kpps_and_pps_read_blind_and_finish_on_a_phone_and_a_desk(
             after = viewer.locator(".viewer-canvas").bounding_box()
             assert after is not None and before is not None and after["width"] > before["width"]
             fits(viewer)
+            accessible(viewer)
             shot(viewer, shots, "pps-foto-utuh-360.png")
+
+            # The public: the TPS page shows the photos it counts from and links the salinan; the viewer.
+            for size in (PHONE, DESK):
+                public = new_page(browser, size)
+                public.goto(f"{url}/tps/{tps}")
+                assert public.locator("ul.thumbs img").count() == 3
+                assert public.locator(f'a[href="/salinan/{tps}.pdf"]').count() == 1
+                fits(public, size[0])
+                accessible(public)
+                shot(public, shots, f"page-tps-foto-{size[0]}.png", width=size[0])
+                with public.expect_navigation():
+                    public.locator("ul.thumbs a").first.click()
+                public.wait_for_function("document.querySelector('.viewer img').complete")
+                fits(public, size[0])
+                accessible(public)
             browser.close()

@@ -25,6 +25,7 @@ from tally.web import queries
 from tally.web.exports import region_csv, region_json, tps_csv, tps_json
 from tally.web.model import history_lines
 from tally.web.pages import PUBLIC_PAGES, PageCache, render, web_state
+from tally.web.salinan_pdf import counted_photos
 
 Kontes = Annotated[str | None, Query(max_length=40)]  # which contest; the first stored one by default
 
@@ -108,7 +109,10 @@ def wilayah(
 def tps(request: Request, session: SessionDep, cache: Cache, tps: str, kontes: Kontes = None) -> HTMLResponse:
     view = queries.tps_page(session, queries.load_contest(session, kontes), parse_tps(tps))
     history = history_lines(entries_for(session, view.tps_id, limit=HISTORY_ENTRIES))
-    return public_page(request, session, cache, "tps.html", p=view, history=history, kontes=kontes)
+    photos = counted_photos(session, TpsId(view.tps_id))
+    return public_page(
+        request, session, cache, "tps.html", p=view, history=history, photos=photos, kontes=kontes
+    )
 
 
 @pages.get("/outlier", response_class=HTMLResponse)

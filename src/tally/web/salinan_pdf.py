@@ -23,12 +23,16 @@ from tally.web import queries
 THUMB_PX = 360
 
 
+# Refused, dead-lettered, another TPS's form (held): counts for nothing here, never published as this TPS's.
+NOT_COUNTED = (PhotoStatus.REJECTED, PhotoStatus.FAILED, PhotoStatus.HELD)
+
+
 def counted_photos(session: Session, tps: TpsId) -> list[PhotoRow]:
     """The photo each page of the TPS counts from: the newest one not refused (a retake replaces the page;
-    a refused or dead-lettered photo counts for nothing and is not printed)."""
+    a refused, dead-lettered or held photo counts for nothing and is neither printed nor shown)."""
     rows = session.scalars(
         select(PhotoRow)
-        .where(PhotoRow.tps_id == tps, PhotoRow.status.not_in([PhotoStatus.REJECTED, PhotoStatus.FAILED]))
+        .where(PhotoRow.tps_id == tps, PhotoRow.status.not_in(NOT_COUNTED))
         .order_by(PhotoRow.page, PhotoRow.uploaded_at.desc())
     )
     newest: dict[int, PhotoRow] = {}
