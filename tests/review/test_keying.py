@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from reconcile.contest import builtin_contest
+from reconcile.ids import RegionCode
 from reconcile.sheet import Source, TallySheet
 from support.officers import DESA_A, DESA_B, KEC, TPS_A, TPS_A2, Office
 from tally.audit import verify_chain
@@ -126,6 +127,16 @@ def test_saving_says_tersimpan_and_every_mismatched_field_is_listed_down_to_the_
         assert [(m.field, m.keyed, m.computed) for m in again] == [
             ("surat_diterima", 300, 286), ("suara_paslon_1", 140, 100), ("suara_sah", 181, 180),
         ]  # fmt: skip
+    # `tally reconcile` re-stores the same flags, every field (it once compared only five and dropped
+    # surat_diterima's until the next save).
+    from tally.election.run import reconcile_scope
+
+    reconcile_scope(
+        officers.app.state.services.engine, [], PPWP, RegionCode(KEC)
+    )  # a kecamatan: its kab/kota
+    with officers.sessions() as s:
+        kept = s.scalars(select(FlagRow).where(FlagRow.rule == "recap_mismatch")).all()
+        assert sorted(f.fields for f in kept) == ["suara_paslon_1", "suara_sah", "surat_diterima"]
     entries = recap_entries(officers)
     assert [(e.subject, e.after) for e in entries] == [
         (KEC, '{"rekap":{"31.73.04.1007":{"pemilih_dpt_j":280,"suara_paslon_1":140,"suara_paslon_2":50,'

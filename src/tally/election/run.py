@@ -21,8 +21,9 @@ from tally.audit.log import Actor, append_rows
 from tally.audit.replay import ResultChange, results_json
 from tally.db.recaps import KeyedRecapRow
 from tally.db.scope import codes_in
+from tally.election.dhasil import mismatches_of
 from tally.election.engine import synth_tables
-from tally.election.mismatch import mismatches, store_flags
+from tally.election.mismatch import store_flags
 from tally.election.rejudge import judge_scope
 from tally.election.service import store_synth
 from tally.regions import Region, kabkota_of, load_regions, within
@@ -108,12 +109,12 @@ def reconcile_scope(
 
 def _recap_mismatches(engine: Engine, contest: Contest, scope: RegionCode) -> list[Flag]:
     """RECAP_MISMATCH for every field a region's officials keyed in that differs from Tally's roll-up: the
-    same flags keying the recap stored (`tally.election.mismatch`), against the totals just rebuilt."""
+    same flags a save of the D.Hasil stores (`tally.election.dhasil.mismatches_of`, every field)."""
     with engine.begin() as conn:
         stmt = select(KeyedRecapRow.region_code).where(
             KeyedRecapRow.contest_id == contest.id, codes_in(KeyedRecapRow.region_code, scope)
         )
         out: list[Flag] = []
         for code in map(RegionCode, sorted(set(conn.scalars(stmt)))):
-            out += store_flags(conn, contest, code, mismatches(conn, contest, code))
+            out += store_flags(conn, contest, code, mismatches_of(conn, contest, code))
     return out
