@@ -2,9 +2,10 @@
 (`/petugas/kpps/ragu`: the crop, never the machine's number); and "Periksa & kirim" (`/petugas/kpps/periksa`),
 every number of the TPS with the photos, where they confirm or propose a correction for their PPS.
 
-The upload form posts a plain multipart body to a thin route that files it through the same service the
-API's PUT uses (`tally.photos.file_photo`): spooled under the size limit, checked, stored by SHA-256, its
-row committed, its OCR job enqueued. A retry of the same photo finds the same record.
+Without JavaScript the upload form posts a plain multipart body to a thin route that files it through the
+same service the API's PUT uses (`tally.api.routes.photos.file_spooled`): spooled under the size limit,
+checked, stored by SHA-256, its row committed, its OCR job enqueued. A retry of the same photo finds the same
+record. With JavaScript the page's queue sends each photo by PUT (`tally.web.kpps_upload`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from starlette.datastructures import UploadFile
 from ocr.reading import Reading
 from tally import words
 from tally.api.deps import Services
+from tally.api.routes.photos import file_spooled
 from tally.auth.scope import Principal, Role
 from tally.auth.service import require_tps
 from tally.db.blind import BlindReadingRow, TpsConfirmationRow, open_retakes
@@ -30,7 +32,7 @@ from tally.db.intake import PhotoRow
 from tally.db.regions import RegionRow, TpsRow
 from tally.db.review import ReviewChangeRow
 from tally.errors import Forbidden, Unprocessable
-from tally.photos.intake import Upload, file_photo, same_place, spool
+from tally.photos.intake import Upload, same_place, spool
 from tally.review.blind import answer, confirm, message, newest, open_doubts
 from tally.review.changes import propose
 from tally.review.queue import latest_readings
@@ -237,19 +239,6 @@ async def _file(services: Services, who: Principal, page_no: int, foto: UploadFi
         spooled.path.unlink(missing_ok=True)
         same_place(existing, upload)
         return
-    row, job = await to_thread.run_sync(
-        file_photo,
-        services.sessions,
-        services.store,
-        spooled,
-        upload,
-        services.settings.max_photo_pixels,
-        services.sqlite_writes,
-    )
-    if job is not None:
-        try:
-            await to_thread.run_sync(services.queue.enqueued, job)
-        except Exception:  # the job row is committed; the queue's resync delivers it
-            log.exception("enqueue_failed", job=job)
+    row, job = await to_thread.run_sync(file_spooled, services, spooled, upload)
     services.metrics.uploads.labels("accepted" if job is not None else "duplicate").inc()
     log.info("web_upload", tps=who.scope, page=page_no, sha=row.sha256[:12], who=who.subject)

@@ -36,8 +36,9 @@ def _existing(services: Services, upload: Upload) -> PhotoRow | None:
     return same_place(row, upload) if row is not None else None
 
 
-def _file(services: Services, spooled: Spooled, upload: Upload) -> tuple[PhotoRow, int | None]:
-    """Check, store, commit and enqueue in one trip to a worker thread (each trip costs the event loop)."""
+def file_spooled(services: Services, spooled: Spooled, upload: Upload) -> tuple[PhotoRow, int | None]:
+    """Check, store, commit and enqueue in one trip to a worker thread (each trip costs the event loop); the
+    PUT (`receive`) and the KPPS page's multipart fallback both file through it."""
     settings = services.settings
     row, job = file_photo(
         services.sessions,
@@ -89,7 +90,7 @@ async def receive(
             raise too_large(limit)
         with metrics.upload_seconds.time():
             spooled = await spool(body, services.store, limit)
-            row, job = await to_thread.run_sync(_file, services, spooled, upload)
+            row, job = await to_thread.run_sync(file_spooled, services, spooled, upload)
     except (BadPhoto, TallyError) as exc:
         if exc.status in (413, 415, 422):
             metrics.uploads.labels("refused").inc()
