@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from itertools import product
 
 import numpy as np
 from numpy.typing import NDArray
@@ -282,6 +283,7 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
                 c.relation is Relation.EQUAL
                 and check_holds(c, chosen)
                 and all(o == name or o in sound for o in c.fields())
+                and not same_hand_twin(c, name, ev, chosen)
             ):
                 agreeing.append(f"cek:{c.rule.value}")
         read = machine[name] if ev.human is not None else own[name]
@@ -292,6 +294,56 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
             name, value, posterior, reason is None, tuple(post[:SHOWN]), reason, tuple(agreeing)
         )
     return out
+
+
+def _doubtful_boxes(ev: Evidence) -> list[tuple[int, int, int]]:
+    """(box, read digit, runner-up digit) of each box of the field read below PARTNER_MIN."""
+    out = []
+    for b, row in enumerate(ev.probs):
+        order = [int(k) for k in np.argsort(-row) if int(k) != BLANK_CLASS]
+        top = int(np.argmax(row))
+        if top != BLANK_CLASS and row[top] < PARTNER_MIN and len(order) > 1:
+            out.append((b, top, order[1]))
+    return out
+
+
+def _swapped(value: int, read: int, other: int) -> set[int]:
+    """`value` with any of its digits `read` written `other` instead (the same hand, the same confusion)."""
+    digits = str(value)
+    spots = [i for i, ch in enumerate(digits) if ch == str(read)]
+    out = set()
+    for mask in range(1, 1 << len(spots)):
+        chars = list(digits)
+        for j, i in enumerate(spots):
+            if mask >> j & 1:
+                chars[i] = str(other)
+        out.add(int("".join(chars)))
+    return out
+
+
+def same_hand_twin(check: Check, name: str, ev: Evidence, chosen: dict[str, Value]) -> bool:
+    """Can one writer's confusion explain the check holding? A doubtful box of `name` read `d` (runner-up
+    `e`): when `name` with that `e`, and its partners with some of their `d` boxes read as `e`, satisfy the
+    check too, the arithmetic cannot tell the two apart — a writer whose 7 reads as 1 writes 270 = 1 + 76 +
+    193 that reads 210 = 1 + 16 + 193 (bench/ocr.py, seed 47001 #177). The check then vouches for nothing."""
+    value = chosen.get(name)
+    if value is None:
+        return False
+    others = [o for o in check.fields() if o != name]
+    width = len(ev.probs)
+    for box, read, other in _doubtful_boxes(ev):
+        digits = f"{value:0{width}d}"
+        if digits[box] != str(read):
+            continue
+        twin = int(digits[:box] + str(other) + digits[box + 1 :])
+        options: list[list[Value]] = [
+            [v, *sorted(_swapped(v, read, other))] if (v := chosen[o]) is not None else [None] for o in others
+        ]
+        for combo in product(*options):
+            trial = {**chosen, name: twin, **dict(zip(others, combo, strict=True))}
+            if combo != tuple(chosen[o] for o in others) and check_holds(check, trial):
+                return True
+    return False
 
 
 def _reason(

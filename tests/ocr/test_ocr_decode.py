@@ -256,3 +256,21 @@ def test_a_misread_box_is_never_accepted_wrong_by_what_a_person_typed(
     if out.accepted and out.value != value:
         machine = decide({"suara_paslon_1": Evidence("suara_paslon_1", probs)}, PPWP)["suara_paslon_1"].value
         assert typo is not None and typed == out.value == machine
+
+
+def test_one_writers_confusion_twice_in_a_check_confirms_nothing() -> None:
+    # Found by bench/ocr.py (seed 47001 #177, moderate): 270 = 1 + 76 + 193 written by a hand whose 7 reads
+    # as 1. The sisa box read "1" surely (16), the diterima tens box "1" at 0.93: 210 = 1 + 16 + 193 held,
+    # and 210 was counted. The same confusion in both makes the arithmetic blind to it.
+    ballots = {
+        "surat_diterima": boxes(2, {1: 0.93, 7: 0.06, 0: 0.01}, 0),
+        "surat_dikembalikan": written(1),
+        "surat_sisa": written(16),
+        "surat_digunakan": written(193),
+    }
+    out = decide({n: Evidence(n, p) for n, p in ballots.items()}, PPWP)
+    assert out["surat_diterima"].value == 210 and not out["surat_diterima"].accepted
+    # A doubtful box whose digit no partner has (the 2 of 270 = 1 + 76 + 193) still lets the check vouch.
+    clear = {**ballots, "surat_sisa": written(76), "surat_diterima": boxes({2: 0.93, 3: 0.07}, 7, 0)}
+    out = decide({n: Evidence(n, p) for n, p in clear.items()}, PPWP)
+    assert (out["surat_diterima"].value, "cek:ballots" in out["surat_diterima"].agreeing) == (270, True)
