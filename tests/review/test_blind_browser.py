@@ -171,6 +171,9 @@ def test_kpps_and_pps_read_blind_and_finish_on_a_phone_and_a_desk(
                 public.goto(f"{url}/tps/{tps}")
                 assert public.locator("ul.thumbs img").count() == 3
                 assert public.locator(f'a[href="/salinan/{tps}.pdf"]').count() == 1
+                # The DPT the form states (the officers' own count), beside the register's when they differ.
+                said = public.locator("p.contest").inner_text()
+                assert f"DPT {truth['pemilih_dpt_j']} (menurut formulir; daftar KPU 300)" in said
                 fits(public, size[0])
                 accessible(public)
                 shot(public, shots, f"page-tps-foto-{size[0]}.png", width=size[0])

@@ -122,6 +122,13 @@ def test_region_csv_export_has_a_row_per_child_and_the_total(client: Client) -> 
     assert rows[-1]["paslon_2"] == "1090" and rows[-1]["tps_total"] == "4"
 
 
+def test_a_kelurahan_export_names_each_tps(client: Client) -> None:
+    rows = list(csv.DictReader(io.StringIO(client.get("/ekspor/31.73.04.1007.csv").text)))
+    assert [r["nama"] for r in rows[:-1]] == [f"TPS {r['kode'][10:]}" for r in rows[:-1]] and rows[:-1]
+    table = client.get("/ekspor/31.73.04.1007.json").json()["table"]
+    assert all(v["nama"].startswith("TPS ") for v in table.values())
+
+
 def test_region_json_export_has_sirekap_shape(client: Client) -> None:
     body = client.get("/ekspor/nasional.json").json()
     assert body["chart"] == {"1": 160, "2": 1090, "3": 120}

@@ -19,6 +19,13 @@ SIREKAP_ADMIN = (
 SIREKAP_RENAMED = {f"pengguna_non_dpt_{g}": f"pengguna_dpk_{g}" for g in "jlp"}
 
 
+def name_of(code: str, name: str | None) -> str:
+    """A row's name; a TPS (a kelurahan's children) has none stored: "TPS 001"."""
+    if name:
+        return name
+    return f"TPS {int(code[10:]):03d}" if len(code) == 13 and code.isdigit() else ""
+
+
 def region_csv(page: RegionPage) -> str:
     r = page.recap
     out = io.StringIO()
@@ -29,7 +36,7 @@ def region_csv(page: RegionPage) -> str:
     )
     for line in (*r.children, r.total):
         writer.writerow(
-            [line.code, line.name, *line.votes, line.suara_sah, line.suara_tidak_sah,
+            [line.code, name_of(line.code, line.name), *line.votes, line.suara_sah, line.suara_tidak_sah,
              line.tps_counted, line.tps_expected, line.tps_pending]
         )  # fmt: skip
     return out.getvalue()
@@ -41,7 +48,7 @@ def region_json(page: RegionPage) -> dict[str, Any]:
     table = {
         child.code: {
             **{str(i): v for i, v in enumerate(child.votes, start=1)},
-            "nama": child.name,
+            "nama": name_of(child.code, child.name),
             "persen": round(100 * child.coverage, 2),
             "tertunda": child.tps_pending,
         }
