@@ -35,8 +35,8 @@ from tally.db.review import ReviewChangeRow
 from tally.db.sheets import SheetRow, SheetValueRow
 from tally.election.rejudge import rejudge
 from tally.election.store import ValueStatus
-from tally.errors import Conflict, Forbidden, Unprocessable
-from tally.review.changes import APPROVERS, MAX_VALUE, check
+from tally.errors import Conflict, Unprocessable
+from tally.review.changes import APPROVERS, MAX_VALUE, check, require_role
 from tally.review.queue import latest_readings
 from tally.review.sheets import current
 
@@ -159,13 +159,6 @@ def open_doubts(session: Session, contest: Contest, who: Principal, tps: str) ->
     return out
 
 
-def _require_answerer(who: Principal, tps: str) -> None:
-    if who.role not in ANSWERERS:
-        raise Forbidden("role", "Angka dicek oleh KPPS TPS itu atau PPS kelurahan/desanya.")
-    if not who.covers_tps(tps):  # type: ignore[arg-type]
-        raise Forbidden("out_of_scope", "TPS ini di luar wilayah Anda.")
-
-
 def answer(
     session: Session,
     contest: Contest,
@@ -179,7 +172,7 @@ def answer(
 ) -> Outcome:
     """Record `who`'s blind reading of `field` and decode the TPS again with it (in the caller's
     transaction). A PPS whose number differs goes on to `check` (a correction for a second officer)."""
-    _require_answerer(who, tps)
+    require_role(who, tps, ANSWERERS, "Angka dicek oleh KPPS TPS itu atau PPS kelurahan/desanya.")
     if not 0 <= value <= MAX_VALUE:
         raise Unprocessable("bad_value", f"Angka harus 0 sampai {MAX_VALUE} (tiga kotak).")
     spec = next((f for f in contest.fields if f.name == field), None)
@@ -326,8 +319,7 @@ def _decode_again(
 def confirm(session: Session, contest: Contest, who: Principal, actor: Actor, tps: str) -> TpsConfirmationRow:
     """The KPPS's "Periksa & kirim": every number of the TPS looked at, with the photo. Refused while a doubt
     still waits for their blind answer."""
-    if who.role is not Role.KPPS or not who.covers_tps(tps):  # type: ignore[arg-type]
-        raise Forbidden("role", "Hasil TPS dikirim oleh KPPS TPS itu sendiri.")
+    require_role(who, tps, (Role.KPPS,), "Hasil TPS dikirim oleh KPPS TPS itu sendiri.")
     left = open_doubts(session, contest, who, tps)
     if left:
         raise Conflict("doubts_left", f"Masih ada {len(left)} angka yang perlu dicek sebelum dikirim.")
@@ -348,8 +340,7 @@ def request_retake(
     session: Session, contest: Contest, who: Principal, actor: Actor, tps: str, page: int, reason: str
 ) -> RetakeRequestRow:
     """A PPS asks the KPPS for a new photo of one page, saying why; the KPPS sees it on their page."""
-    if who.role not in APPROVERS or not who.covers_tps(tps):  # type: ignore[arg-type]
-        raise Forbidden("role", "Foto ulang diminta oleh PPS kelurahan/desa TPS itu.")
+    require_role(who, tps, APPROVERS, "Foto ulang diminta oleh PPS kelurahan/desa TPS itu.")
     if not 1 <= page <= contest.pages:
         raise Unprocessable("bad_page", f"Halaman harus 1 sampai {contest.pages}.")
     reason = " ".join(reason.split())[:300]

@@ -75,8 +75,7 @@ def propose(
     reason: str = "",
 ) -> ReviewChangeRow:
     """A KPPS officer proposes the right number for a field of their own TPS; their PPS approves it."""
-    if who.role is not Role.KPPS or not who.covers_tps(tps):  # type: ignore[arg-type]
-        raise Forbidden("role", "Usulan koreksi diajukan oleh KPPS TPS itu sendiri.")
+    require_role(who, tps, (Role.KPPS,), "Usulan koreksi diajukan oleh KPPS TPS itu sendiri.")
     _check_value(contest, field, value)
     if "\x00" in reason:  # PostgreSQL text cannot hold NUL
         raise Unprocessable(
@@ -174,11 +173,16 @@ def _claim(session: Session, row: ReviewChangeRow, state: State, who: Principal)
         set_committed_value(row, name, value)
 
 
-def _require_approver(who: Principal, tps: str) -> None:
-    if who.role not in APPROVERS:
-        raise Forbidden("role", "Hanya PPS (atau PPK) yang memeriksa dan menyetujui angka.")
+def require_role(who: Principal, tps: str, roles: tuple[Role, ...], refusal: str) -> None:
+    """`who` holds one of `roles` (else 403 with `refusal`, Bahasa) and their region covers `tps`."""
+    if who.role not in roles:
+        raise Forbidden("role", refusal)
     if not who.covers_tps(tps):  # type: ignore[arg-type]
-        raise Forbidden("out_of_scope", "TPS ini di luar kelurahan/desa Anda.")
+        raise Forbidden("out_of_scope", "TPS ini di luar wilayah Anda.")
+
+
+def _require_approver(who: Principal, tps: str) -> None:
+    require_role(who, tps, APPROVERS, "Hanya PPS (atau PPK) yang memeriksa dan menyetujui angka.")
 
 
 def _add(
