@@ -244,6 +244,8 @@ def message(row: BlindReadingRow, change: ReviewChangeRow | None) -> str:
             "angkanya (angka mesin tidak ditunjukkan)."
         )
     machine = "mesin tidak dapat membacanya" if row.machine is None else f"mesin membaca {row.machine}"
+    if change is not None and change.kind == "confirm":  # a PPS confirming the number that counts
+        return f"Angka {row.value} sama dengan bacaan mesin: dikonfirmasi dan berlaku."
     if row.value == row.machine:
         return (
             f"Angka {row.value} sama dengan bacaan mesin, tetapi penjumlahan di formulir belum cocok: "
