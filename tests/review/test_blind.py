@@ -22,6 +22,7 @@ from support.blind import (
     Read,
     phone,
     read_sample_tps,
+    second_phone,
     sha,
     staff_token,
     tps_office,
@@ -60,7 +61,8 @@ def test_kpps_settles_blind_what_the_photo_supports_and_never_a_misread(
     truth = truth_of(read_tps)
     with tps_office(settings, truth_tps) as o:
         upload_and_read(o, tps, read_tps, {})
-        token = o.device_token(tps)  # a second phone of the same TPS: its API
+        kpps = o.kpps(tps)  # activates with a fresh code (a reissue): before the other phones sign in
+        token = second_phone(o, tps)  # a second phone of the same TPS: its API
         api = o.browser()
         auth = {"Authorization": f"Bearer {token}"}
         listed = api.get(f"/api/v1/tps/{tps}/doubts", headers=auth)
@@ -73,7 +75,6 @@ def test_kpps_settles_blind_what_the_photo_supports_and_never_a_misread(
 
         # The KPPS's page: one doubt at a time, its crop, never the machine's number. A number that differs
         # from the machine's is asked for once more, still without the machine's number.
-        kpps = o.kpps(tps)
         seen: list[str] = []
         for _ in range(len(doubts) + len(MISREAD) + 1):
             soup = kpps.soup("/petugas/kpps/ragu")
@@ -186,7 +187,7 @@ def test_a_form_of_another_tps_is_held_and_a_page_in_the_wrong_slot_is_filed_by_
         again = o.browser().put(
             f"/api/v1/tps/{tps}/pages/3/photos/{photo.sha256}",
             content=page2[0].jpeg,
-            headers={"Authorization": f"Bearer {o.device_token(tps)}", "Content-Type": "image/jpeg"},
+            headers={"Authorization": f"Bearer {second_phone(o, tps)}", "Content-Type": "image/jpeg"},
         )
         assert again.status_code == 200, again.text
 
@@ -243,7 +244,7 @@ def test_pps_asks_for_a_retake_and_the_kpps_sees_it_until_a_new_photo_arrives(
         assert r.status_code == 201, r.text
         kpps = o.kpps(tps)
         assert "Bagian bawah halaman terpotong." in kpps.get("/petugas/kpps").text
-        kpps_token = o.device_token(tps)
+        kpps_token = second_phone(o, tps)
         forbidden = api.post(
             f"/api/v1/tps/{tps}/retakes",
             json={"page": 1, "reason": "x"},

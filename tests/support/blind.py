@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,9 @@ from ocr.reading import Reading
 from reconcile.ids import parent
 from support.journey import seed_for
 from support.officers import PASSWORD, Office, Sample, sample_tps
+from tally.auth.codes import grant
+from tally.auth.scope import Role
+from tally.auth.secrets import new_token
 from tally.auth.service import activate, issue_codes
 from tally.bootstrap import create_app
 from tally.db.intake import PhotoRow
@@ -53,7 +57,7 @@ def upload_and_read(
     o: Office, tps: str, read: list[tuple[Sample, dict[str, Any]]], slot: dict[int, int]
 ) -> None:
     """The KPPS sends each page (in slot `slot[page]`); the worker applies what the real reader read."""
-    token = o.device_token(tps)
+    token = second_phone(o, tps)  # never a reissue: the test's other phones stay signed in
     client = o.browser()
     for sample, _ in read:
         page = sample.truth["page"]
@@ -79,6 +83,16 @@ def phone(o: Office, tps: str) -> str:
     with o.sessions() as s, s.begin():
         code = issue_codes(s, str(parent(tps)), "test", only_tps=tps)[0].code  # type: ignore[arg-type]
         token, _ = activate(s, code)
+    return token
+
+
+def second_phone(o: Office, tps: str) -> str:
+    """A token for another KPPS phone of `tps`, minted as an activation would, without a reissue (which
+    would revoke the phones already active: a revoked token may still pass for the cache's few seconds,
+    so a test that reissued would pass or fail with the machine's speed)."""
+    token = new_token()
+    with o.sessions() as s, s.begin():
+        grant(s, Role.KPPS, tps, f"kpps:{tps}", datetime.now(UTC) + timedelta(hours=6), token=token)
     return token
 
 
