@@ -182,4 +182,6 @@ def test_kpps_and_pps_read_blind_and_finish_on_a_phone_and_a_desk(
                 public.wait_for_function("document.querySelector('.viewer img').complete")
                 fits(public, size[0])
                 accessible(public)
+                if size == PHONE:
+                    shot(public, shots, "page-foto-utuh-360.png")
             browser.close()

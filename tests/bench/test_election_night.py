@@ -1,0 +1,61 @@
+"""Election night, replayed at its smallest size (`bench/election_night.py`): ten TPS of one real kelurahan,
+photographed in held-out handwriting, sent by phones over failing links through `tally serve` (two API
+processes), the Redis queue and a `tally worker` with the real reader, while the API and the worker are
+SIGKILLed and restarted; KPPS and PPS settle the doubts blind, a PPK keys the D.Hasil with one slip. Then
+every result check must hold.
+
+PostgreSQL is not restarted here (it restarts the whole server, under every other test of the run): the hand
+run does it (docs/election-night.md). One OCR worker process: with two, readings of one TPS's pages applied at
+once each miss the other's page (docs/election-night.md, "What the night found").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Deselected by default (pyproject `-m 'not night'`): run by hand until the night's defects are fixed.
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.night]
+
+
+def test_a_kelurahan_night_counts_every_tps_exactly_through_faults(tmp_path: Path) -> None:
+    out = tmp_path / "night.json"
+    args = [
+        "--scope", "32.77.02.1004", "--limit", "10", "--night-s", "30", "--no-pg-restart",
+        "--ocr-workers", "1", "--api-workers", "2", "--render-workers", "2", "--lease-s", "10",
+        "--redis-db", "12",
+        "--cache", str(tmp_path / "election"), "--json", str(out), "--png", str(tmp_path / "night.png"),
+    ]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TALLY_")}
+    run = subprocess.run(
+        [sys.executable, str(REPO / "bench/election_night.py"), *args],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    r = json.loads(out.read_text("utf-8"))
+    told = run.stdout[-4000:]
+    assert r["tps"] == 10
+    assert r["coverage"] == 1.0, told
+    assert r["api_recap_equal"] and all(r["api_recap_equal"].values()), told  # kelurahan up to nasional
+    assert r["wrong_counted"] == [], told
+    assert r["lost"] == 0 and r["read_twice"] == 0, told
+    assert r["photos_stored"] == r["photos_sent"], told
+    assert r["audit_ok"], r["audit"]
+    assert r["slips"] == r["slips_caught"] == 1, told  # the PPK's D.Hasil slip comes back as a mismatch
+    assert r["slips_counted"] == 0, told  # no KPPS or PPS slip counts
+    assert len(r["faults"]) >= 3, r["faults"]  # API, worker, API + worker killed and restarted
+    assert r["drops"] > 0 or r["timeouts"] > 0, told
+    assert (tmp_path / "night.png").read_bytes().startswith(b"\x89PNG")
+    if not all(r["levels_equal"].values()):
+        # Known (docs/election-night.md, "What the night found"): a TPS's counted sheet id is the largest
+        # sheet id among its OCR sheets, not the newest, so the D.Hasil's TPS sums can read a sheet holding
+        # one page; the keyed slip's fix then leaves a mismatch too.
+        pytest.xfail(f"D.Hasil sums differ from the truth: {r['level_diffs']}")
+    assert r["slips_cleared"], told
