@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ocr.corpus.fill import Filled, Style, layout_digits
+from ocr.corpus.fill import Filled, Style, layout_digits, side_rng
 from ocr.corpus.handwriting import Handwriting, Split
 from ocr.corpus.officer import fill_page
 from ocr.corpus.values import broken_checks, consistent_sheet
@@ -121,3 +121,24 @@ def test_same_seed_fills_the_same_page(hand: Handwriting) -> None:
     b = _fill(hand, 2, 5, slip_rate=0.5)[1]
     assert np.array_equal(a.page_bgr, b.page_bgr) and a.boxes == b.boxes and a.slips == b.slips
     assert not np.array_equal(a.page_bgr, _fill(hand, 2, 6)[1].page_bgr)
+
+
+def test_side_rng_leaves_the_pages_random_stream_untouched() -> None:
+    rng = np.random.default_rng(12)
+    before = rng.bit_generator.state
+    a, b = side_rng(rng).random(3), side_rng(rng).random(3)
+    assert rng.bit_generator.state == before and np.array_equal(a, b)
+
+
+def test_some_officers_dash_unused_leading_boxes_and_the_truth_calls_it_an_x(hand: Handwriting) -> None:
+    dashed: list[str] = []
+    for seed in range(60):
+        _, filled = _fill(hand, 2, seed)
+        dashed += [k for k, v in filled.boxes.items() if v.get("mark") == "dash"]
+        for k, v in filled.boxes.items():
+            if v.get("mark") == "dash":
+                assert v["content"] == "x" and v["writer"].startswith("dash:")
+                field, _, i = k.rpartition("/")
+                # only in a leading box: every box after it in the field is a digit or another mark
+                assert int(i) < 2
+    assert 0 < len(dashed)

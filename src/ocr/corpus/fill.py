@@ -7,6 +7,8 @@ returned as `Filled.boxes` (digit / x / empty, and the glyph's writer and sample
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -27,6 +29,7 @@ class Glyph(Protocol):
 class Hand(Protocol):
     def digit(self, rng: np.random.Generator, d: int) -> Any: ...
     def cross(self, rng: np.random.Generator) -> Any: ...
+    def dash(self, rng: np.random.Generator) -> Any: ...
     def text(self, rng: np.random.Generator, s: str) -> Any: ...
 
 
@@ -63,6 +66,17 @@ class Style:
         )
 
 
+DASHERS = 0.15  # officers who write "–" rather than X in unused leading boxes (legislative-form habit)
+DASH_RATE = 0.9  # a dasher's share of crossed leading boxes that get a dash
+
+
+def side_rng(rng: np.random.Generator) -> np.random.Generator:
+    """A generator seeded from `rng`'s state without advancing it: what it decides (dashes) leaves every
+    other random draw of the page, hence every corpus made before, exactly as it was."""
+    state = json.dumps(rng.bit_generator.state, sort_keys=True, default=str).encode()
+    return np.random.default_rng(int.from_bytes(hashlib.sha256(state).digest()[:8], "little"))
+
+
 def layout_digits(value: int, style: Style, rng: np.random.Generator) -> list[str]:
     """What goes in the three boxes: digits as "0"–"9", "x" for a crossed box, "" for an empty one."""
     text = f"{value:03d}"
@@ -83,6 +97,8 @@ class Filler:
         self.spec, self.hand, self.ppm, self.rng, self.style = spec, hand, px_per_mm, rng, style
         w, h = spec.size_mm
         self.ink = np.zeros((round(h * px_per_mm), round(w * px_per_mm)), np.float32)
+        self.side = side_rng(rng)  # this officer's dashes, drawn apart from the page's random stream
+        self.dashes = DASH_RATE if self.side.random() < DASHERS else 0.0
 
     def px(self, r: Rect) -> tuple[float, float, float, float]:
         p = self.ppm
@@ -97,9 +113,13 @@ class Filler:
 
     def box(self, key: str, r: Rect, content: str, out: Filled, stroke: inkmod.Stroke | None = None) -> None:
         rng = self.rng
-        rec: dict[str, Any] = {"content": "empty" if not content else ("x" if content == "x" else "digit")}
-        if content == "x":
-            g = self.hand.cross(rng)
+        crossed = content in ("x", "-")
+        rec: dict[str, Any] = {"content": "empty" if not content else ("x" if crossed else "digit")}
+        if crossed:
+            g = self.hand.cross(rng)  # drawn for a dash too: the page's random stream stays the same
+            if content == "-":  # a dash is an X to the reader: "no digit here"
+                g = self.hand.dash(self.side)
+                rec["mark"] = "dash"
             self.glyph(
                 g,
                 r,
@@ -120,6 +140,8 @@ class Filler:
     def number(self, n: NumberField, value: int, out: Filled) -> None:
         rng = self.rng
         cells = layout_digits(value, self.style, rng)
+        if self.dashes:
+            cells = ["-" if c == "x" and self.side.random() < self.dashes else c for c in cells]
         for i, (r, c) in enumerate(zip(n.boxes, cells, strict=True)):
             self.box(f"{n.field}/{i}", r, c, out)
         if n.bubbles:

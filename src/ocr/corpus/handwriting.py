@@ -8,7 +8,12 @@ Sources (all offline):
 - **Handwriting fonts** from Debian packages (see `FAMILIES`): a font family is one writer, and the split is
   **by family**, so a TEST font is never rendered for training.
 - **X marks** are synthesised strokes; each X is drawn from its own seed and the seed ranges are disjoint per
-  split.
+  split. So are the **dashes** ("–") some officers write in unused leading boxes (`dash`).
+- **The stroke model** (`ocr.corpus.strokes`, ours): digits and no-digit marks (small cross, corner-to-corner
+  cross, "λ", dash) by thousands of generated writers in five style families. Off unless asked
+  (`stroke_share`, `mark_share`: training and the benches), so every corpus made before is unchanged. Split
+  by family and by writer: three families cut by writer number, "quick" only in VALIDATION, "angular" only
+  in TEST.
 
 Every glyph is an ink mask (float32, 0 paper … 1 ink, cropped to its ink) with its source, writer and
 sample ids, so the corpus can record which writer filled which box and `audit_split` can prove disjointness.
@@ -28,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
+from ocr.corpus import strokes
 from ocr.paths import mnist_dir
 
 Mask = NDArray[np.float32]
@@ -83,6 +89,7 @@ FAMILIES: dict[str, tuple[Split, tuple[str, ...], str]] = {
 }
 MNIST_BOUNDS = {Split.TRAIN: (0.0, 0.8), Split.VALIDATION: (0.8, 0.9), Split.TEST: (0.9, 1.0)}
 X_OFFSET = {Split.TRAIN: 0, Split.VALIDATION: X_SEEDS, Split.TEST: 2 * X_SEEDS}
+MARK_KINDS = {"dash": 0.4, "small-cross": 0.2, "corner-cross": 0.2, "lambda": 0.2}  # stroke-model marks
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,7 @@ class Glyph:
     """One handwritten mark: an ink mask cropped to its ink, and where it came from."""
 
     ink: Mask  # float32 0..1, ink = 1
-    source: str  # "mnist" | "font:<family>" | "synthetic-x"
+    source: str  # "mnist" | "font:<family>" | "stroke:<family>" | "synthetic-x" | "dash" | "mark:<kind>"
     writer: str
     sample: str
 
@@ -208,15 +215,29 @@ def draw_cross(seed: int) -> Mask:
 class Handwriting:
     """Digits, X marks and header text from the writers of one split only."""
 
-    def __init__(self, split: Split, root: Path | None = None, font_share: float = 0.3) -> None:
+    def __init__(
+        self,
+        split: Split,
+        root: Path | None = None,
+        font_share: float = 0.3,
+        stroke_share: float = 0.0,
+        mark_share: float = 0.0,
+    ) -> None:
         self.split = Split(split)
         self.root = (root or mnist_dir()).resolve()
         self.font_share = font_share  # P(a digit comes from a font rather than MNIST)
+        # P(a digit, resp. an X, comes from the stroke model); 0 draws no random number, so the corpus is as
+        # it was before the stroke model existed
+        self.stroke_share, self.mark_share = stroke_share, mark_share
+        self.stroke_families = strokes.families_of(str(self.split))
         self.families = families(self.split)
         self._files = {f: [p for r in FAMILIES[f][1] if (p := _font_path(r))] for f in self.families}
 
     def digit(self, rng: np.random.Generator, d: int, source: str | None = None) -> Glyph:
-        """Digit `d` in a random hand of this split; `source` forces "mnist" or "font:<family>"."""
+        """Digit `d` in a random hand of this split; `source` forces "mnist", "font:<family>" or
+        "stroke:<family>"."""
+        if source is None and self.stroke_share > 0 and rng.random() < self.stroke_share:
+            source = f"stroke:{self.stroke_families[int(rng.integers(len(self.stroke_families)))]}"
         if source is None:
             use_font = bool(self.families) and rng.random() < self.font_share
             source = f"font:{self.families[int(rng.integers(len(self.families)))]}" if use_font else "mnist"
@@ -225,6 +246,12 @@ class Handwriting:
             i = int(rng.integers(idx.start, idx.stop))
             sample = f"mnist:{d}:{i}"
             return Glyph(_mnist_glyph(_mnist_digit(self.root, d)[i], rng), "mnist", sample, sample)
+        if source.startswith("stroke:"):
+            number = self._stroke_writer(rng, source.removeprefix("stroke:"))
+            family = source.removeprefix("stroke:")
+            ink, allograph = strokes.digit(family, number, d, rng)
+            writer = f"stroke:{family}:{number}"
+            return Glyph(ink, source, writer, f"{writer}:{d}:{allograph}")
         family = source.removeprefix("font:")
         if family not in self._files:
             raise ValueError(f"font family {family!r} is not in the {self.split} split")
@@ -233,9 +260,32 @@ class Handwriting:
         ink = crop_to_ink(pen_width(render_text(path, str(d)), rng, 3))
         return Glyph(ink, source, source, f"{source}:{path.name}:{d}")
 
-    def cross(self, rng: np.random.Generator) -> Glyph:
+    def _stroke_writer(self, rng: np.random.Generator, family: str) -> int:
+        if family not in self.stroke_families:
+            raise ValueError(f"stroke family {family!r} is not in the {self.split} split")
+        r = strokes.writer_range(family, str(self.split))
+        return int(rng.integers(r.start, r.stop))
+
+    def cross(self, rng: np.random.Generator, kind: str | None = None) -> Glyph:
+        """A no-digit mark: the synthetic X, or (`mark_share`, or `kind` given) a stroke-model writer's small
+        cross, corner-to-corner cross, "λ" or dash."""
+        if kind is None and self.mark_share > 0 and rng.random() < self.mark_share:
+            kinds = sorted(MARK_KINDS)
+            p = np.array([MARK_KINDS[k] for k in kinds])
+            kind = kinds[int(rng.choice(len(kinds), p=p / p.sum()))]
+        if kind is not None:
+            family = self.stroke_families[int(rng.integers(len(self.stroke_families)))]
+            number = self._stroke_writer(rng, family)
+            writer = f"stroke:{family}:{number}"
+            return Glyph(strokes.mark(family, number, kind, rng), f"mark:{kind}", writer, f"{writer}:{kind}")
         seed = X_OFFSET[self.split] + int(rng.integers(X_SEEDS))
         return Glyph(draw_cross(seed), "synthetic-x", f"x:{seed // 1000}", f"x:{seed}")
+
+    def dash(self, rng: np.random.Generator) -> Glyph:
+        """A dash "–" in an unused leading box (square canvas, box-high: see `strokes.dash`)."""
+        seed = X_OFFSET[self.split] + int(rng.integers(X_SEEDS))
+        ink = strokes.dash(np.random.default_rng([seed, 0xDA5]))
+        return Glyph(ink, "dash", f"dash:{seed // 1000}", f"dash:{seed}")
 
     def text(self, rng: np.random.Generator, s: str) -> Glyph:
         """`s` in one handwriting font of this split (header lines: provinsi, kelurahan, TPS number)."""
@@ -258,6 +308,10 @@ class Handwriting:
         lo = X_OFFSET[self.split]
         for block in range(lo // 1000, (lo + X_SEEDS) // 1000):
             yield f"x:{block}", f"x-block:{block}"
+            yield f"dash:{block}", f"dash-block:{block}"
+        for family in self.stroke_families:
+            for n in strokes.writer_range(family, str(self.split)):
+                yield f"stroke:{family}:{n}", f"stroke:{family}:{n}"
 
 
 def audit_split(ids: Mapping[Split, Iterable[tuple[str, str]]]) -> list[str]:

@@ -2,11 +2,12 @@
 
 Keys: ``form``, ``contest``, ``page``, ``paslon``, ``tps``, ``region``; ``fields`` (every field of the whole
 sheet, true count) and ``page_fields`` (those printed on this page); ``boxes`` (``<field>/<0..2>`` and
-``<date>/<i>`` → ``content`` digit/x/empty, ``digit``, glyph ``writer`` and ``sample``, ``quad`` = the box's
-tl, tr, br, bl corners in photo px); ``bubbles`` (field → filled digit per column, null = none); ``tally``
-(field → marks per row, equal to the row subtotals written); ``header``; ``slips`` and ``kind`` (officer
-slips and 2024 error kinds); ``broken_checks`` (contest rules the written sheet breaks); ``pen``;
-``severity`` and ``camera`` (the camera's parameters, before any ``scale`` shrink of the photo).
+``<date>/<i>`` → ``content`` digit/x/empty, ``mark`` "dash" when the x is a dash, ``digit``, glyph ``writer``
+and ``sample``, ``quad`` = the box's tl, tr, br, bl corners in photo px); ``bubbles`` (field → filled digit
+per column, null = none); ``tally`` (field → marks per row, equal to the row subtotals written); ``header``;
+``slips`` and ``kind`` (officer slips and 2024 error kinds); ``broken_checks`` (contest rules the written
+sheet breaks); ``pen``; ``severity`` and ``camera`` (the camera's parameters, before any ``scale`` shrink of
+the photo).
 """
 
 from __future__ import annotations
