@@ -84,22 +84,8 @@ def held_out(a: argparse.Namespace) -> list[BoxSample]:
         n = a.family_n if family == "angular" else a.stroke_n // 3
         boxes += [render_box(hand, rng, int(rng.integers(10)), f"stroke:{family}") for _ in range(n)]
     for kind in ("dash", "small-cross", "corner-cross", "lambda"):
-        marked = _Marks(hand, kind)
-        boxes += [render_box(marked, rng, X_CLASS) for _ in range(a.marks_n)]  # type: ignore[arg-type]
+        boxes += [render_box(hand, rng, X_CLASS, f"mark:{kind}") for _ in range(a.marks_n)]
     return boxes
-
-
-class _Marks:
-    """`hand` whose X marks are all of one stroke-model kind (its digits are the hand's own)."""
-
-    def __init__(self, hand: Handwriting, kind: str) -> None:
-        self.hand, self.kind = hand, kind
-
-    def digit(self, rng: np.random.Generator, d: int, source: str | None = None) -> object:
-        return self.hand.digit(rng, d, source)
-
-    def cross(self, rng: np.random.Generator) -> object:
-        return self.hand.cross(rng, self.kind)
 
 
 def timings(model: DigitClassifier, crops: list[np.ndarray]) -> tuple[float, float, float]:

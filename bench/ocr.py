@@ -22,6 +22,11 @@ already within N is sent as it is. The truth's box quads are scaled with it. The
 phone's, not counted in ms/photo. `--paired` also reads each photo as made and counts, field by field, what
 the smaller copy changed (accepted ↔ review, right ↔ wrong, read ↔ rejected): the differences between two
 runs are small, and only the pairs say which way they go.
+
+`--model PATH` reads with another digit model (its JSON beside it); `--baseline-model PATH` runs the whole
+bench a second time with that model first and ends with both side by side (fields accepted, forms whose
+every field is accepted, silent errors, median ms per photo, and the dashes some officers write in unused
+leading boxes: how many were read as a digit, and as 1).
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from PIL import Image, ImageOps  # noqa: E402
 from ocr.cells import cut_cell, paper_level  # noqa: E402
 from ocr.corpus.make import load  # noqa: E402
 from ocr.decode import BLANK_CLASS  # noqa: E402
+from ocr.digits import DigitClassifier  # noqa: E402
 from ocr.fields import decode_tps  # noqa: E402
 from ocr.reader import DECODE_LONG_SIDE, READ_PX_PER_MM, PhotoReader, decode_photo, load_digit_model  # noqa: E402
 from ocr.reading import Reading  # noqa: E402
@@ -155,10 +161,11 @@ _READER: PhotoReader | None = None
 _ARGS: argparse.Namespace | None = None
 
 
-def _init(args: argparse.Namespace) -> None:
+def _init(args: argparse.Namespace, model: Path | None) -> None:
     global _READER, _ARGS
     cv2.setNumThreads(1)
-    _READER, _ARGS = PhotoReader(register=not args.no_register), args
+    digits = DigitClassifier.load(model) if model else None
+    _READER, _ARGS = PhotoReader(model=digits, register=not args.no_register), args
 
 
 def score(item: tuple[int, Any]) -> dict[str, Any]:
@@ -196,6 +203,10 @@ def score(item: tuple[int, Any]) -> dict[str, Any]:
                 g["digits"] += 1
                 g["digits_ok"] += d.value == _truth_digit(box)
                 g["misplaced"] += _off(d.quad, box.get("quad")) > MISPLACED
+                if box.get("mark") == "dash":  # an unused leading box dashed: "no digit", never a 1
+                    g["dashes"] += 1
+                    g["dash_digit"] += d.value is not None
+                    g["dash_1"] += d.value == 1
         g["forms_auto"] += all_ok
         if _ARGS.baseline_every and k % _ARGS.baseline_every == 0 and sev != "unusable":
             baselines(_READER, jpeg, truth, base)
@@ -279,14 +290,26 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1, help="processes (each single-threaded, timed alone)")
     ap.add_argument("--long-side", type=int, default=0, help="re-encode as the KPPS phone sends (0: as made)")
     ap.add_argument("--paired", action="store_true", help="with --long-side: also read each photo as made")
+    ap.add_argument("--model", type=Path, help="digit model (ONNX, JSON beside it), not the committed one")
+    ap.add_argument("--baseline-model", type=Path, help="also run with this digit model; both side by side")
     args = ap.parse_args()
+    runs = {}
+    if args.baseline_model:
+        runs["baseline"] = bench(args, args.baseline_model)
+    runs["new"] = bench(args, args.model)
+    if len(runs) > 1:
+        compare(runs)
+
+
+def bench(args: argparse.Namespace, model_path: Path | None) -> dict[str, Any]:
+    """One whole run with one digit model: prints its report and returns the figures `compare` shows."""
     groups: dict[tuple[str, int], dict[str, Any]] = defaultdict(lambda: defaultdict(float))
     ms: dict[str, list[float]] = defaultdict(list)
     base: dict[str, Any] = {"cnn": defaultdict(int), "tesseract": defaultdict(int)}
     items = list(enumerate(_sources(args)))
     # Readers always run in pool processes, even one: the parent keeps every reading for the TPS decode, and
     # its memory is not a reading process's.
-    pool = mp.get_context("fork").Pool(max(1, args.workers), _init, (args,))
+    pool = mp.get_context("fork").Pool(max(1, args.workers), _init, (args, model_path))
     results: Iterable[dict[str, Any]] = pool.imap_unordered(score, items, chunksize=4)
     silent: list[str] = []
     by_tps: dict[tuple[Any, ...], list[tuple[dict[str, Any], dict[str, Any], str]]] = defaultdict(list)
@@ -307,7 +330,8 @@ def main() -> None:
                 base[name][k] += v
     pool.close()
     pool.join()  # the workers' peak memory is known once they have ended
-    model = load_digit_model()[1]  # the workers' model; the parent need not build a whole reader for its name
+    # the workers' model; the parent need not build a whole reader for its name
+    model = DigitClassifier.load(model_path).version if model_path else load_digit_model()[1]
     how = f"long side {args.long_side} px, JPEG q{PHONE_QUALITY}" if args.long_side else "as made"
     print(f"photos as sent: {how}, mean {statistics.mean(sent) / 1024:.0f} kB")
     report(groups, ms, base, model)
@@ -333,6 +357,47 @@ def main() -> None:
     print(f"silent errors ({len(silent)}):" if silent else "silent errors: none")
     for line in sorted(silent):
         print("  " + line)
+    pages: dict[str, float] = defaultdict(float)
+    for g in groups.values():
+        for k, v in g.items():
+            pages[k] += v
+    tps: dict[str, float] = defaultdict(float)
+    for g in tps_groups.values():
+        for k, v in g.items():
+            tps[k] += v
+    every = [x for key, xs in ms.items() if " p" not in key for x in xs]
+    return {"model": model, "pages": pages, "tps": tps, "silent": len(silent), "ms": statistics.median(every)}
+
+
+def compare(runs: dict[str, dict[str, Any]]) -> None:
+    """The runs side by side (all severities of the run together)."""
+    names = list(runs)
+    rows: list[tuple[str, list[str]]] = [("digit model", [r["model"] for r in runs.values()])]
+    for label, fn in (
+        ("digit accuracy (pages)", lambda r: _pct(r["pages"]["digits_ok"], r["pages"]["digits"])),
+        ("fields accepted (pages)", lambda r: _pct(r["pages"]["accepted"], r["pages"]["fields"])),
+        (
+            "fields accepted (TPS, pages decoded together)",
+            lambda r: _pct(r["tps"]["accepted"], r["tps"]["fields"]),
+        ),
+        ("field accuracy (TPS)", lambda r: _pct(r["tps"]["fields_ok"], r["tps"]["fields"])),
+        (
+            "forms with every field accepted (TPS)",
+            lambda r: _pct(r["tps"]["forms_auto"], r["tps"]["complete"]),
+        ),
+        ("SILENT errors (pages + TPS)", lambda r: str(r["silent"])),
+        ("median ms per photo (CPU, one core)", lambda r: f"{r['ms']:.0f}"),
+        ("dashed leading boxes", lambda r: str(int(r["pages"]["dashes"]))),
+        (
+            "… read as a digit / as 1",
+            lambda r: f"{int(r['pages']['dash_digit'])} / {int(r['pages']['dash_1'])}",
+        ),
+    ):
+        rows.append((label, [fn(r) for r in runs.values()]))
+    width = max(len(r[0]) for r in rows)
+    print(f"{'':{width}}  " + "  ".join(f"{n:>22}" for n in names))
+    for label, vals in rows:
+        print(f"{label:{width}}  " + "  ".join(f"{v:>22}" for v in vals))
 
 
 def _pct(a: float, b: float) -> str:

@@ -40,30 +40,50 @@ CACHE = Path("/tmp/tally-digit-boxes")
 CHUNK = 1000
 WORKERS = 2  # rendering processes (the machine has two cores)
 Boxes = tuple[np.ndarray, np.ndarray, list[str]]  # preprocessed crops ×255, labels, sources
+# VALIDATION families no model trains on: the three VALIDATION fonts and the "quick" stroke family (half the
+# digits); the temperature may be fitted on them (`--calibrate family`) rather than on the training population
+CALIBRATION_SOURCES = ("font:kaushan-script", "font:bwht-organize", "font:delphine") + ("stroke:quick",) * 3
+NEVER_TRAINED = ("stroke:angular",)  # the TEST stroke family: never trained on, never calibrated on
 
 
-def _chunk(args: tuple[str, int, int, float, bool]) -> Boxes:
-    split, seed, n, font_share, harder = args
-    hand = Handwriting(Split(split), font_share=font_share)
+def _chunk(args: tuple[str, int, int, float, bool, float, float, tuple[str, ...]]) -> Boxes:
+    split, seed, n, font_share, harder, stroke_share, mark_share, sources = args
+    hand = Handwriting(Split(split), font_share=font_share, stroke_share=stroke_share, mark_share=mark_share)
     rng = np.random.default_rng(seed)
     xs, ys, srcs = np.zeros((n, SIZE, SIZE), np.uint8), np.zeros(n, np.int64), []
     for i, label in enumerate(label_plan(rng, n)):
-        b = render_box(hand, rng, int(label), harder=harder)
+        source = sources[int(rng.integers(len(sources)))] if sources and label < 10 else None
+        b = render_box(hand, rng, int(label), source, harder=harder)
         xs[i] = np.round(preprocess(b.crop) * 255)
         ys[i] = label
         srcs.append(b.source)
     return xs, ys, srcs
 
 
-def boxes(split: Split, seed: int, n: int, font_share: float = 0.35, harder: bool = False) -> Boxes:
+def boxes(
+    split: Split,
+    seed: int,
+    n: int,
+    font_share: float = 0.35,
+    harder: bool = False,
+    stroke_share: float = 0.0,
+    mark_share: float = 0.0,
+    sources: tuple[str, ...] = (),
+) -> Boxes:
     """`n` preprocessed box crops of `split`, rendered in chunks of CHUNK from seeds seed*1000+k (cached);
-    `harder`: glyphs bent and placed more freely (`render_box(harder=True)`, TRAIN only)."""
-    path = CACHE / f"{split}-{seed}-{n}-{font_share}{'-harder' if harder else ''}.npz"
+    `harder`: glyphs bent and placed more freely (`render_box(harder=True)`, TRAIN only); `stroke_share`,
+    `mark_share`: digits and X marks from the stroke model; `sources`: every digit from one of these."""
+    extra = f"-s{stroke_share}-m{mark_share}" if stroke_share or mark_share else ""
+    extra += f"-{'+'.join(sorted(set(sources)))}" if sources else ""
+    path = CACHE / f"{split}-{seed}-{n}-{font_share}{'-harder' if harder else ''}{extra}.npz"
     if path.exists():
         z = np.load(path)
         return z["x"], z["y"], list(z["src"])
     chunks = range(-(-n // CHUNK))
-    jobs = [(str(split), seed * 1000 + k, min(CHUNK, n - k * CHUNK), font_share, harder) for k in chunks]
+    args = (stroke_share, mark_share, sources)
+    jobs = [
+        (str(split), seed * 1000 + k, min(CHUNK, n - k * CHUNK), font_share, harder, *args) for k in chunks
+    ]
     with mp.get_context("fork").Pool(WORKERS) as pool:
         parts = pool.map(_chunk, jobs)
     x = np.concatenate([p[0] for p in parts])
@@ -208,6 +228,20 @@ def ece(logits: np.ndarray, y: np.ndarray, temperature: float, bins: int = 10) -
     return float(sum(abs(conf[k == b].mean() - right[k == b].mean()) * (k == b).mean() for b in set(k)))
 
 
+def probabilities(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """The runtime's 11 calibrated columns (X and empty summed)."""
+    z = logits / temperature
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    return np.concatenate([p[:, :10], p[:, 10:].sum(1, keepdims=True)], 1)
+
+
+def confident_wrong(logits: np.ndarray, y: np.ndarray, temperature: float, at: float = 0.95) -> int:
+    """Wrong answers given with a calibrated confidence ≥ `at` (the misreads the decoder would trust)."""
+    p = probabilities(logits, temperature)
+    return int(((p.argmax(1) != np.minimum(y, 10)) & (p.max(1) >= at)).sum())
+
+
 def scores(logits: np.ndarray, y: np.ndarray, temperature: float) -> dict[str, float]:
     digits = y < 10
     return {
@@ -231,6 +265,22 @@ def main() -> None:
         default=1,
         help="TRAIN pools by render_box(harder=True), seeds seed+100, seed+101, …",
     )
+    ap.add_argument("--stroke-share", type=float, default=0.35, help="TRAIN digits from the stroke model")
+    ap.add_argument(
+        "--mark-share",
+        type=float,
+        default=0.4,
+        help="TRAIN X marks from the stroke model (dash, small cross…)",
+    )
+    ap.add_argument(
+        "--calibrate",
+        choices=("photos", "family", "both"),
+        default="family",
+        help="fit the temperature on VALIDATION photo crops, on rendered boxes of the never-trained "
+        "VALIDATION families (fonts and the 'quick' stroke family), or on both",
+    )
+    ap.add_argument("--family-boxes", type=int, default=5_000, help="boxes of the calibration families")
+    ap.add_argument("--never-trained", type=int, default=5_000, help="TEST boxes of the 'angular' family")
     ap.add_argument("--warp", type=float, default=0.8, help="σ in px of the per-batch smooth displacement")
     ap.add_argument("--evals", type=int, default=2, help="VALIDATION checks per epoch (the best is kept)")
     ap.add_argument(
@@ -273,10 +323,15 @@ def main() -> None:
     torch.use_deterministic_algorithms(True)
     t0 = time.time()
     # seed+1 and seed+2 are VALIDATION and TEST; further TRAIN pools take seed+3 onwards
-    pools = [boxes(Split.TRAIN, a.seed + (k + 2 if k else 0), a.train) for k in range(a.pools)]
-    pools += [boxes(Split.TRAIN, a.seed + 100 + k, a.train, harder=True) for k in range(a.harder)]
+    shares = {"stroke_share": a.stroke_share, "mark_share": a.mark_share}
+    pools = [boxes(Split.TRAIN, a.seed + (k + 2 if k else 0), a.train, **shares) for k in range(a.pools)]
+    pools += [boxes(Split.TRAIN, a.seed + 100 + k, a.train, harder=True, **shares) for k in range(a.harder)]
     xre, yre = np.concatenate([p[0] for p in pools]), np.concatenate([p[1] for p in pools])
-    xva, yva, _ = boxes(Split.VALIDATION, a.seed + 1, a.val)
+    xva, yva, _ = boxes(Split.VALIDATION, a.seed + 1, a.val, **shares)
+    # seed+5: the calibration families (VALIDATION); seed+6: the never-trained family (TEST, scored once)
+    xfam, yfam, _ = boxes(
+        Split.VALIDATION, a.seed + 5, a.family_boxes, mark_share=0.5, sources=CALIBRATION_SOURCES
+    )
     print(f"rendered {len(xre)} train / {len(xva)} validation boxes in {time.time() - t0:.0f} s", flush=True)
     # Photos: seed+200 TRAIN, seed+201 VALIDATION, seed+202 TEST hands. Only boxes the reader placed on
     # their true box are labelled (one read a row off shows its neighbour's digit).
@@ -355,7 +410,16 @@ def main() -> None:
     assert best_state is not None
     model.load_state_dict(best_state)
     model.eval()
-    temperature = fit_temperature(logits_of(model, xsel), ysel)
+    calib = {
+        "photos": (logits_of(model, xsel), ysel),
+        "family": (logits_of(model, xfam), yfam),
+    }
+    if a.calibrate == "both":
+        calib["both"] = (
+            np.concatenate([calib["photos"][0], calib["family"][0]]),
+            np.concatenate([ysel, yfam]),
+        )
+    temperature = fit_temperature(*calib[a.calibrate])
 
     a.out.mkdir(parents=True, exist_ok=True)
     onnx_path = a.out / "digits.onnx"
@@ -371,6 +435,8 @@ def main() -> None:
     )
     xte, yte, src = boxes(Split.TEST, a.seed + 2, a.test)
     lte = logits_of(model, xte)
+    xnt, ynt, _ = boxes(Split.TEST, a.seed + 6, a.never_trained, mark_share=0.5, sources=NEVER_TRAINED)
+    lnt = logits_of(model, xnt)
     digits = yte < 10
     meta = {
         "classes": [str(d) for d in range(10)] + ["X", "empty"],
@@ -395,6 +461,18 @@ def main() -> None:
         + (f", smooth warp σ {a.warp} px" if a.warp else "")
         + ("; harder pools: glyphs bent (elastic), re-penned, placed more freely" if a.harder else ""),
         "label_smoothing": a.smoothing,
+        "stroke_model": {"train_digit_share": a.stroke_share, "train_mark_share": a.mark_share},
+        "temperature_fitted_on": {
+            "photos": "VALIDATION photo crops",
+            "family": f"{a.family_boxes} rendered VALIDATION boxes of never-trained families "
+            + ", ".join(sorted(set(CALIBRATION_SOURCES))),
+            "both": "VALIDATION photo crops and the never-trained VALIDATION families",
+        }[a.calibrate],
+        "never_trained_family": {
+            "what": f"{a.never_trained} rendered TEST boxes, digits by the 'angular' stroke family",
+            **scores(lnt, ynt, temperature),
+            "wrong_at_0.95": confident_wrong(lnt, ynt, temperature),
+        },
         "split": {
             "mnist_fractions": {str(s): list(v) for s, v in MNIST_BOUNDS.items()},
             "font_families": {str(s): sorted(f for f, v in FAMILIES.items() if v[0] == s) for s in Split},

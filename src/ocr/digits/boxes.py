@@ -118,7 +118,9 @@ def _harden(glyph: Glyph, rng: Rng) -> Glyph:
 def render_box(
     hand: Handwriting, rng: Rng, label: int, source: str | None = None, harder: bool = False
 ) -> BoxSample:
-    """One box crop holding `label` (0–9, X_CLASS, EMPTY_CLASS) from `hand`'s writers (`harder`: training)."""
+    """One box crop holding `label` (0–9, X_CLASS, EMPTY_CLASS) from `hand`'s writers (`harder`: training).
+    `source` forces the digit's source ("mnist", "font:…", "stroke:…") or the X's kind ("mark:dash",
+    "mark:lambda", … see `ocr.corpus.strokes.MARKS`)."""
     # px per mm: the reader straightens at 5 px/mm (127 dpi), the brief at 11.8 (300 dpi); cover both
     ppm = float(rng.uniform(4.5, 13.0))
     bw, bh = BOX_W + rng.normal(0, 0.3), BOX_H + rng.normal(0, 0.3)
@@ -140,7 +142,7 @@ def render_box(
         glyph = hand.digit(rng, label, source)
         frac = float(rng.uniform(0.4, 0.9))
     elif label == X_CLASS:
-        glyph = hand.cross(rng)
+        glyph = hand.cross(rng, source.removeprefix("mark:")) if source else hand.cross(rng)
         frac = float(rng.uniform(0.5, 1.05))
     if glyph is not None:
         writer, sample, src = glyph.writer, glyph.sample, glyph.source
