@@ -4,6 +4,11 @@ Two KPPS officers hold accounts per TPS and both may upload; a PPS officer may k
 Per field: the highest-version CORRECTION that reads it supersedes everything else; otherwise the uploads that
 read it agree (one value) or disagree — then the field stays pending and an UPLOAD_CONFLICT flag names both
 values, so neither number reaches the totals until someone looks at the photos.
+
+An OCR sheet decoded again from the same photos plus more evidence (the TPS's next page, decoded together
+with the earlier ones; an officer's blind reading) is not another upload: the later decode supersedes it
+(`TallySheet.basis`). Comparing the two would flag the joint decode's better reading of a page-2 number as
+a conflict with the page-2-alone reading it replaced.
 """
 
 from __future__ import annotations
@@ -50,12 +55,20 @@ def _order(sheet: TallySheet) -> tuple[bool, int, str]:
     return (sheet.source is Source.CORRECTION, sheet.version, sheet.id)
 
 
+def superseded(sheet: TallySheet, uploads: Sequence[TallySheet]) -> bool:
+    """A later decode of the same photos (and more) replaces `sheet`."""
+    return bool(sheet.basis) and any(
+        o.source is sheet.source and o.version > sheet.version and sheet.basis <= o.basis for o in uploads
+    )
+
+
 def consensus(uploads: Sequence[TallySheet], contest: Contest) -> Consensus:
     if not uploads:
         raise ValueError("tidak ada unggahan untuk dibandingkan")
     tps = uploads[0].tps
     if any(u.tps != tps for u in uploads):
         raise ValueError(f"unggahan dari TPS berbeda: {sorted({u.tps for u in uploads})}")
+    uploads = [u for u in uploads if not superseded(u, uploads)]
     corrections = sorted((u for u in uploads if u.source is Source.CORRECTION), key=_order, reverse=True)
     readings = [u for u in uploads if u.source is not Source.CORRECTION]
     fields: list[FieldConsensus] = []

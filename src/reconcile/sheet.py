@@ -26,9 +26,13 @@ class TallySheet:
     values: Mapping[str, int | None]
     pages: frozenset[int] = field(default_factory=frozenset)
     source: Source = Source.OCR
-    version: int = 1  # higher supersedes lower for the same TPS when source is CORRECTION
+    version: int = 1  # higher is newer: a CORRECTION supersedes lower ones; an OCR decode, see `basis`
     # Fields read but awaiting an officer (the OCR was not sure): rules see them, totals never count them.
     doubtful: frozenset[str] = field(default_factory=frozenset)
+    # The photos an OCR sheet was decoded from. A later decode whose photos include all of these (another
+    # page arrived, an officer's blind reading weighed in) supersedes it; photos that differ are independent
+    # uploads that must agree (`reconcile.compare`). Empty: never superseded.
+    basis: frozenset[str] = field(default_factory=frozenset)
 
     def get(self, name: str) -> int | None:
         return self.values.get(name)

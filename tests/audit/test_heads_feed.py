@@ -85,7 +85,7 @@ def test_replay_keeps_the_last_result_of_each_tps_and_sums_regions() -> None:
 
 def test_migration_0006_enters_results_stored_before_it_into_the_chain(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    migrate(url, "0005")
+    migrate(url)
     engine = make_engine(url)
     with engine.begin() as conn:  # results as a 0005 install wrote them: no audit entry
         load_regions(conn, within(REGIONS, DESA))
@@ -95,6 +95,7 @@ def test_migration_0006_enters_results_stored_before_it_into_the_chain(tmp_path:
         verdict = judge(PPWP, region_tree(conn, DESA), load_sheets(conn, PPWP.id, DESA), expected)
         store_reconciliation(conn, PPWP, DESA, verdict.current, verdict.counted, verdict.flags)
         stored = conn.scalar(select(func.count()).select_from(TpsResultRow))
+    _downgrade(url, "0005")  # today's code writes today's schema; the rows stay as 0005 held them
     with session_factory(engine)() as s:
         assert not verify_chain(s).ok  # the tables are not a projection of the (empty) chain yet
     migrate(url)
@@ -104,3 +105,15 @@ def test_migration_0006_enters_results_stored_before_it_into_the_chain(tmp_path:
     engine.dispose()
     assert report.ok, report.problems
     assert stored and report.entries == stored and actions == {Action.BASELINE}
+
+
+def _downgrade(url: str, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    import tally.db.base
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(tally.db.base.__file__).parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.downgrade(cfg, revision)

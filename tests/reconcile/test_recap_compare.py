@@ -85,3 +85,33 @@ def test_disagreeing_uploads_leave_the_field_pending_until_a_correction() -> Non
     fixed = consensus([first, second, new_fix, old_fix], PPWP)
     assert fixed.flags == () and fixed.field("suara_paslon_2").agreement is Agreement.CORRECTED
     assert fixed.sheet.values["suara_paslon_2"] == 80 and fixed.sheet.id == "c2"
+
+
+def test_a_later_decode_of_the_same_photos_supersedes_and_another_photo_must_agree() -> None:
+    """Issue 18, finding 2: page 2 read alone (114), then decoded again with page 3 (124, as the paper
+    says) is one upload read better, not two that disagree. A different photo of page 2 still must agree."""
+    alone = dataclasses.replace(
+        with_values(consistent(PPWP, tps=N1), suara_paslon_2=114),
+        id=SheetId("p2"), basis=frozenset({"a", "b"}), version=1, doubtful=frozenset({"suara_paslon_2"}),
+    )  # fmt: skip
+    joint = dataclasses.replace(consistent(PPWP, tps=N1), id=SheetId("p3"), basis=frozenset("abc"), version=2)
+    settled = consensus([joint, alone], PPWP)
+    assert settled.flags == () and settled.sheet.id == "p3"
+    assert settled.field("suara_paslon_2").value == 80 and settled.sheet.doubtful == frozenset()
+    # A blind settle decodes the same photos again (version 3): it supersedes the joint decode too.
+    blind = dataclasses.replace(joint, id=SheetId("b1"), version=3)
+    assert consensus([alone, joint, blind], PPWP).sheet.id == "b1"
+    # A retake of page 2 (photo "d" instead of "b") is another upload: its number must agree.
+    retake = dataclasses.replace(
+        with_values(joint, suara_paslon_2=30), id=SheetId("r"), basis=frozenset("adc"), version=4
+    )
+    (flag,) = consensus([alone, joint, retake], PPWP).flags
+    assert (flag.rule, flag.expected, flag.actual) == (Rule.UPLOAD_CONFLICT, 80, 30)
+    # Sheets without a basis (synthetic, keyed) are never superseded, whatever their version.
+    keyed = dataclasses.replace(
+        with_values(joint, suara_paslon_2=30), id=SheetId("k"), basis=frozenset(), version=9
+    )
+    assert consensus([keyed, dataclasses.replace(keyed, id=SheetId("k2"), version=10)], PPWP).flags == ()
+    assert (
+        consensus([dataclasses.replace(keyed, version=1), joint], PPWP).field("suara_paslon_2").value is None
+    )

@@ -24,6 +24,7 @@ from tally.auth.secrets import new_token
 from tally.auth.service import activate, issue_codes
 from tally.bootstrap import create_app
 from tally.db.intake import PhotoRow
+from tally.queue.base import Claim
 from tally.settings import Settings
 from tally.worker.apply import apply_reading
 
@@ -57,6 +58,26 @@ def upload_and_read(
     o: Office, tps: str, read: list[tuple[Sample, dict[str, Any]]], slot: dict[int, int]
 ) -> None:
     """The KPPS sends each page (in slot `slot[page]`); the worker applies what the real reader read."""
+    upload(o, tps, read, slot)
+    services = o.app.state.services
+    while (claim := services.queue.claim("test")) is not None:
+        apply_read(o, tps, read, claim)
+
+
+def apply_read(o: Office, tps: str, read: Read, claim: Claim) -> None:
+    """The worker's part for one claimed photo: apply what the real reader read from it."""
+    services = o.app.state.services
+    with o.sessions() as s:
+        photo = s.get(PhotoRow, claim.photo_sha256)
+    assert photo is not None
+    body = next(b for smp, b in read if sha(smp.jpeg) == photo.sha256)
+    reading = Reading.from_json({**body, "tps": tps})
+    apply_reading(o.sessions, claim, photo, reading, "test", 0.1, services.contest)
+    services.queue.release(claim)
+
+
+def upload(o: Office, tps: str, read: Read, slot: dict[int, int]) -> None:
+    """The KPPS sends each page through the API (in slot `slot[page]`); nothing is read yet."""
     token = second_phone(o, tps)  # never a reissue: the test's other phones stay signed in
     client = o.browser()
     for sample, _ in read:
@@ -68,14 +89,6 @@ def upload_and_read(
             headers={"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg"},
         )
         assert r.status_code == 202, r.text
-    services = o.app.state.services
-    while (claim := services.queue.claim("test")) is not None:
-        with o.sessions() as s:
-            photo = s.get(PhotoRow, claim.photo_sha256)
-        body = next(b for smp, b in read if sha(smp.jpeg) == photo.sha256)
-        reading = Reading.from_json({**body, "tps": tps})
-        apply_reading(o.sessions, claim, photo, reading, "test", 0.1, services.contest)
-        services.queue.release(claim)
 
 
 def phone(o: Office, tps: str) -> str:

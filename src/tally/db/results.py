@@ -43,3 +43,15 @@ class TpsVoteRow(Base):
     tps_id: Mapped[str] = mapped_column(CODE, ForeignKey("tps.id"), primary_key=True)
     paslon: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # 1-based, as suara_paslon_N
     votes: Mapped[int | None] = mapped_column(Integer)
+
+
+class TpsValueRow(Base):
+    """The numbers a D.Hasil sums (`tally.election.dhasil.dhasil_fields`) of a counted TPS's settled sheet
+    (the consensus, corrections applied). Rows exist only while the TPS is counted, like `tps_vote`."""
+
+    __tablename__ = "tps_value"
+
+    contest_id: Mapped[str] = mapped_column(String(40), ForeignKey("contest.id"), primary_key=True)
+    tps_id: Mapped[str] = mapped_column(CODE, ForeignKey("tps.id"), primary_key=True)
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)

@@ -38,6 +38,8 @@ class SheetRow(Base):
     photo_sha256: Mapped[str | None] = mapped_column(String(64))
     reader: Mapped[str | None] = mapped_column(String(40))
     model_version: Mapped[str | None] = mapped_column(String(40))
+    # OCR sheets: the photos decoded together into it, sorted, comma-separated (`TallySheet.basis`).
+    basis: Mapped[str | None] = mapped_column(Text)
 
 
 class SheetValueRow(Base):

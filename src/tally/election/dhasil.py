@@ -22,9 +22,8 @@ from reconcile.ids import Level, RegionCode, TpsId, key_length, level, region_co
 from reconcile.recap import Child, RecapMismatch, Why, suspects
 from reconcile.rules import describe
 from tally.db.regions import TpsRow
-from tally.db.results import TpsResultRow
+from tally.db.results import TpsResultRow, TpsValueRow
 from tally.db.scope import in_region
-from tally.db.sheets import SheetValueRow
 from tally.election.mismatch import MAX_BRANCH, Mismatch, Step
 from tally.election.recap_lines import child_names, keyed_values, region_name
 
@@ -105,17 +104,13 @@ Sums = dict[str, dict[str, int]]  # undotted area → field → sum over its cou
 
 
 def _sums(conn: Connection, contest: Contest, region: RegionCode, length: int, fields: Iterable[str]) -> Sums:
-    area = func.substr(TpsResultRow.tps_id, 1, length)
+    """Per undotted area of `length` digits: each field summed over the counted TPS's settled values."""
+    v = TpsValueRow
+    area = func.substr(v.tps_id, 1, length)
     stmt = (
-        select(area, SheetValueRow.field, func.sum(SheetValueRow.value))
-        .join(SheetValueRow, SheetValueRow.sheet_id == TpsResultRow.sheet_id)
-        .where(
-            TpsResultRow.contest_id == contest.id,
-            TpsResultRow.counted == 1,
-            in_region(TpsResultRow.tps_id, region),
-            SheetValueRow.field.in_(tuple(fields)),
-        )
-        .group_by(area, SheetValueRow.field)
+        select(area, v.field, func.sum(v.value))
+        .where(v.contest_id == contest.id, in_region(v.tps_id, region), v.field.in_(tuple(fields)))
+        .group_by(area, v.field)
     )
     out: Sums = {}
     for code, name, total in conn.execute(stmt):

@@ -1,7 +1,8 @@
 """Write the current result of each TPS (`tps_result`, `tps_vote`) and move the region totals with it.
 
 Rows exist for every TPS with a current sheet; `counted` says whether its numbers are in the totals, and
-`tps_vote` rows exist only for counted TPS, so the recap's vote sum needs no join. Every write and removal
+`tps_vote` rows (and `tps_value`, the numbers a D.Hasil sums) exist only for counted TPS, so the recap's
+vote sum needs no join. Every write and removal
 here takes the old rows out (`DELETE … RETURNING`), and adds (new − old) to the TPS's desa and the
 levels above it in the same transaction (`tally.election.totals`), so `region_total` never lags.
 
@@ -21,8 +22,9 @@ from reconcile.sheet import TallySheet
 from reconcile.table import all_pages, page_bits
 from tally.audit.replay import ResultChange, TpsResult, diff_results, tps_contribution
 from tally.db.bulk import insert_rows, table_of
-from tally.db.results import TpsResultRow, TpsVoteRow
+from tally.db.results import TpsResultRow, TpsValueRow, TpsVoteRow
 from tally.db.scope import in_region
+from tally.election.dhasil import dhasil_fields
 from tally.election.totals import Deltas
 
 # tps_result column → the contest field it copies.
@@ -58,6 +60,8 @@ def write_results(
     sheets = list(current)
     result_rows = []
     vote_rows = []
+    value_rows = []
+    summed = dhasil_fields(contest)
     new: dict[str, TpsResult] = {}
     for s in sheets:
         is_counted = s.tps in counted
@@ -69,12 +73,15 @@ def write_results(
             [(i, s.get(name)) for i, name in enumerate(contest.paslon_fields, start=1)] if is_counted else []
         )
         vote_rows += [(contest.id, s.tps, i, v) for i, v in votes]
+        if is_counted:  # what a D.Hasil sums: the settled values, corrections applied
+            value_rows += [(contest.id, s.tps, n, v) for n in summed if (v := s.get(n)) is not None]
         new[s.tps] = TpsResult.of(s.id, (int(is_counted), int(is_complete), n_flags), totals, votes)
         row = tps_contribution(is_counted, is_complete, n_flags, [s.get(TOTALS[c]) for c in _SUMMED])
         deltas.add_tps(s.tps, 1, row, votes)
     cols = ("contest_id", "tps_id", "sheet_id", "counted", "complete", "flags", *TOTALS)
     insert_rows(conn, table_of(TpsResultRow), cols, result_rows)
     insert_rows(conn, table_of(TpsVoteRow), ("contest_id", "tps_id", "paslon", "votes"), vote_rows)
+    insert_rows(conn, table_of(TpsValueRow), ("contest_id", "tps_id", "field", "value"), value_rows)
     deltas.apply(conn, contest.id)
     return diff_results(contest.id, old, new)
 
@@ -124,6 +131,9 @@ def _remove(
             .returning(v.tps_id, v.paslon, v.votes)
         ):
             votes.setdefault(tps, []).append((paslon, n))
+        conn.execute(
+            delete(TpsValueRow).where(TpsValueRow.contest_id == contest_id, TpsValueRow.tps_id.in_(ids))
+        )
     removed: dict[str, TpsResult] = {}
     for tps, counted, is_complete, n_flags, *numbers, sheet_id in old:
         sums = [numbers[list(TOTALS).index(c)] for c in _SUMMED]

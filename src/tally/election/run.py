@@ -19,6 +19,7 @@ from reconcile.ids import Level, RegionCode, level
 from tally.audit.chain import Action
 from tally.audit.log import Actor, append_rows
 from tally.audit.replay import ResultChange, results_json
+from tally.db.locks import lock_kabkota
 from tally.db.recaps import KeyedRecapRow
 from tally.db.scope import codes_in
 from tally.election.dhasil import mismatches_of
@@ -98,6 +99,7 @@ def reconcile_scope(
     for i, kab in enumerate(chunks):
         part = scope if level(scope) > Level.KABKOTA else kab
         with engine.begin() as conn:
+            lock_kabkota(conn, kab)  # no kelurahan of it judged meanwhile (tally.db.locks)
             verdict, stored = judge_scope(conn, contest, part)
             audit_changes(conn, actor, Action.RECONCILE, contest.id, stored.changes)
         flags.extend(verdict.flags)

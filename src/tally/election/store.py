@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from reconcile.contest import Contest
 from reconcile.ids import NASIONAL, RegionCode, SheetId, TpsId, ancestors, parent, tps_number
@@ -76,7 +76,8 @@ def save_tps(conn: Connection, scope: RegionCode, tps: Iterable[Tps]) -> int:
 
 
 def save_sheets(conn: Connection, sheets: Sequence[TallySheet], *, at: datetime | None = None) -> int:
-    """Insert new sheets and their values (bulk: COPY on PostgreSQL)."""
+    """Insert new sheets and their values (bulk: COPY on PostgreSQL). Bulk sheets (synthetic, keyed) have
+    no `basis`: only the worker's OCR sheets are decodes that a later one supersedes."""
     at = at or datetime.now(UTC)
     sheet_rows = (
         (s.id, s.tps, s.contest, s.source.value, s.version, ",".join(map(str, sorted(s.pages))), at)
@@ -94,6 +95,13 @@ def save_sheets(conn: Connection, sheets: Sequence[TallySheet], *, at: datetime 
 
 def _status(source: Source) -> str:
     return (ValueStatus.KEYED if source in (Source.KEYED, Source.CORRECTION) else ValueStatus.ACCEPTED).value
+
+
+def next_version(conn: Connection, contest_id: str, tps: str) -> int:
+    """The version of a TPS's next sheet: one more than any it has (the caller holds its kelurahan's lock,
+    `tally.db.locks`), so a later decode or correction orders after every earlier one."""
+    stmt = select(func.max(SheetRow.version)).where(SheetRow.contest_id == contest_id, SheetRow.tps_id == tps)
+    return int(conn.scalar(stmt) or 0) + 1
 
 
 def delete_sheets(conn: Connection, contest_id: str, scope: RegionCode, source: Source) -> list[ResultChange]:
@@ -120,6 +128,7 @@ def load_sheets(conn: Connection, contest_id: str, scope: RegionCode) -> list[Ta
             SheetRow.source,
             SheetRow.version,
             SheetRow.pages,
+            SheetRow.basis,
             SheetValueRow.field,
             SheetValueRow.value,
             SheetValueRow.status,
@@ -129,14 +138,14 @@ def load_sheets(conn: Connection, contest_id: str, scope: RegionCode) -> list[Ta
         .order_by(SheetRow.id)
     )
     out: list[TallySheet] = []
-    current: tuple[str, str, str, int, str] | None = None
+    current: tuple[str, str, str, int, str, str | None] | None = None
     values: dict[str, int | None] = {}
     doubtful: set[str] = set()
-    for sid, tps, source, version, pages, name, value, status in rows:
+    for sid, tps, source, version, pages, basis, name, value, status in rows:
         if current is not None and current[0] != sid:
             out.append(_sheet(contest_id, current, values, doubtful))
             values, doubtful = {}, set()
-        current = (sid, tps, source, version, pages)
+        current = (sid, tps, source, version, pages, basis)
         if name is not None:  # a sheet with no value at all still comes back
             values[name] = value
             if status == ValueStatus.REVIEW and value is not None:
@@ -147,9 +156,12 @@ def load_sheets(conn: Connection, contest_id: str, scope: RegionCode) -> list[Ta
 
 
 def _sheet(
-    contest_id: str, head: tuple[str, str, str, int, str], values: dict[str, int | None], doubtful: set[str]
+    contest_id: str,
+    head: tuple[str, str, str, int, str, str | None],
+    values: dict[str, int | None],
+    doubtful: set[str],
 ) -> TallySheet:
-    sid, tps, source, version, pages = head
+    sid, tps, source, version, pages, basis = head
     return TallySheet(
         id=SheetId(sid),
         tps=TpsId(tps),
@@ -159,6 +171,7 @@ def _sheet(
         source=Source(source),
         version=version,
         doubtful=frozenset(doubtful),
+        basis=frozenset((basis or "").split(",")) - {""},
     )
 
 

@@ -31,10 +31,11 @@ from tally.audit import Action, Actor, append
 from tally.audit.replay import ResultChange, results_json
 from tally.auth.scope import Principal, Role
 from tally.db.blind import BlindReadingRow, RetakeRequestRow, TpsConfirmationRow, witnesses
+from tally.db.locks import lock_kelurahan
 from tally.db.review import ReviewChangeRow
 from tally.db.sheets import SheetRow, SheetValueRow
 from tally.election.rejudge import rejudge
-from tally.election.store import ValueStatus
+from tally.election.store import ValueStatus, next_version
 from tally.errors import Conflict, Unprocessable
 from tally.review.changes import APPROVERS, MAX_VALUE, check, require_role
 from tally.review.queue import latest_readings
@@ -85,7 +86,7 @@ def newest(session: Session, contest: Contest, tps: str) -> Decoded:
             SheetRow.tps_id == tps,
             SheetRow.source == Source.OCR.value,
         )
-        .order_by(SheetRow.created_at.desc(), SheetRow.id.desc())
+        .order_by(SheetRow.version.desc(), SheetRow.created_at.desc(), SheetRow.id.desc())
         .limit(1)
     )
     if sheet is None:
@@ -173,6 +174,7 @@ def answer(
     """Record `who`'s blind reading of `field` and decode the TPS again with it (in the caller's
     transaction). A PPS whose number differs goes on to `check` (a correction for a second officer)."""
     require_role(who, tps, ANSWERERS, "Angka dicek oleh KPPS TPS itu atau PPS kelurahan/desanya.")
+    lock_kelurahan(session, tps)  # before the doubts and the newest sheet are read (tally.db.locks)
     if not 0 <= value <= MAX_VALUE:
         raise Unprocessable("bad_value", f"Angka harus 0 sampai {MAX_VALUE} (tiga kotak).")
     spec = next((f for f in contest.fields if f.name == field), None)
@@ -295,7 +297,8 @@ def _decode_again(
             tps_id=tps,
             contest_id=contest.id,
             source=Source.OCR.value,
-            version=base.version,
+            version=next_version(session.connection(), contest.id, tps),  # supersedes `base`: same photos
+            basis=base.basis,
             pages=base.pages,
             created_at=at,
             photo_sha256=base.photo_sha256,

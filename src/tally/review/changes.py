@@ -22,6 +22,7 @@ from tally.audit import Action, Actor, append
 from tally.audit.replay import results_json
 from tally.auth.codes import require_independent
 from tally.auth.scope import Principal, Role
+from tally.db.locks import lock_kelurahan
 from tally.db.review import ReviewChangeRow
 from tally.election.rejudge import rejudge
 from tally.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -97,6 +98,7 @@ def check(
     """A PPS officer types the number they see on the photo: a confirmation, a correction, or an approval."""
     _require_approver(who, tps)
     _check_value(contest, field, value)
+    lock_kelurahan(session, tps)  # before the current value is read (tally.db.locks)
     before = current(session, contest, tps).values.get(field)
     if before == value:
         row = _add(session, contest, tps, field, before, value, Kind.CONFIRM, "", who)
@@ -123,7 +125,10 @@ def decide(
     reason: str = "",
 ) -> ReviewChangeRow:
     """Approve (apply) or reject a pending change; never the approver's own. A rejection says why."""
-    row = session.get(ReviewChangeRow, change_id, with_for_update=True)
+    tps = session.scalar(select(ReviewChangeRow.tps_id).where(ReviewChangeRow.id == change_id))
+    if tps is not None:
+        lock_kelurahan(session, tps)  # the kelurahan's lock before the change's row lock (tally.db.locks)
+    row = session.get(ReviewChangeRow, change_id, with_for_update=True, populate_existing=True)
     if row is None:
         raise NotFound("unknown_change", "Perubahan ini tidak ditemukan.")
     _require_approver(who, row.tps_id)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reconcile.compare import consensus
@@ -24,7 +24,7 @@ from reconcile.ids import RegionCode
 from reconcile.sheet import Source
 from tally.db.results import TpsResultRow
 from tally.db.sheets import SheetRow, SheetValueRow
-from tally.election.store import ValueStatus, load_sheets, save_contest
+from tally.election.store import ValueStatus, load_sheets, next_version, save_contest
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +59,10 @@ def current(session: Session, contest: Contest, tps: str) -> Current:
 def write_correction(
     session: Session, contest: Contest, tps: str, decided: Mapping[str, int], *, at: datetime | None = None
 ) -> str:
-    """A new CORRECTION sheet: the current values with `decided` keyed in. Returns its id."""
+    """A new CORRECTION sheet holding the officers' `decided` values only: every other field keeps following
+    the readings (a field still in doubt stays in doubt). Returns its id."""
     at = at or datetime.now(UTC)
-    now = current(session, contest, tps)
-    version = (
-        session.scalar(
-            select(func.max(SheetRow.version)).where(
-                SheetRow.contest_id == contest.id, SheetRow.tps_id == tps
-            )
-        )
-        or 0
-    ) + 1
+    version = next_version(session.connection(), contest.id, tps)
     pages = session.scalars(
         select(SheetRow.pages).where(SheetRow.contest_id == contest.id, SheetRow.tps_id == tps)
     ).all()
@@ -88,14 +81,11 @@ def write_correction(
         )
     )
     session.flush()
-    values = dict(now.values) | dict(decided)
-    for name, value in values.items():
-        if name in decided:
-            status = ValueStatus.KEYED.value
-        elif value is None:
-            status = ValueStatus.PENDING.value
-        else:
-            status = now.statuses.get(name, ValueStatus.ACCEPTED.value)
-        session.add(SheetValueRow(sheet_id=sheet_id, field=name, value=value, confidence=None, status=status))
+    session.add_all(
+        SheetValueRow(
+            sheet_id=sheet_id, field=name, value=value, confidence=None, status=ValueStatus.KEYED.value
+        )
+        for name, value in decided.items()
+    )
     session.flush()
     return sheet_id

@@ -27,9 +27,10 @@ from tally.db.flags import FlagRow
 from tally.db.regions import RegionRow, TpsRow
 from tally.db.results import TpsResultRow
 from tally.db.scope import in_region
-from tally.db.sheets import ContestRow, SheetRow, SheetValueRow
+from tally.db.sheets import ContestRow, SheetRow
 from tally.election.recap import recap
 from tally.errors import NotFound
+from tally.review.sheets import current
 from tally.web.model import Crumb, FlagView, RegionPage, SheetView, TpsPage
 
 __all__ = ["RegionPage", "TpsPage"]
@@ -115,15 +116,8 @@ def tps_page(session: Session, contest: Contest, tps: TpsId) -> TpsPage:
     if row is None:
         raise NotFound("unknown_tps", f"TPS tidak ditemukan: {tps}")
     result = session.get(TpsResultRow, (contest.id, tps))
-    values: dict[str, int | None] = {}
-    if result is not None:
-        values = dict(
-            session.execute(
-                select(SheetValueRow.field, SheetValueRow.value).where(
-                    SheetValueRow.sheet_id == result.sheet_id
-                )
-            ).all()
-        )
+    # The settled values (every sheet's consensus, corrections applied), not one sheet's.
+    values = current(session, contest, tps).values if result is not None else {}
     sheets = session.execute(
         select(SheetRow)
         .where(SheetRow.contest_id == contest.id, SheetRow.tps_id == tps)

@@ -22,9 +22,10 @@ from tally.audit import Action, Actor, append
 from tally.audit.replay import ResultChange, results_json
 from tally.db.blind import RetakeRequestRow, witnesses
 from tally.db.intake import OcrJobRow, PhotoRow, ReadingRow
+from tally.db.locks import lock_kelurahan
 from tally.db.sheets import ContestRow, SheetRow, SheetValueRow
 from tally.election.rejudge import rejudge
-from tally.election.store import save_contest
+from tally.election.store import next_version, save_contest
 from tally.photos.intake import PhotoStatus
 from tally.queue.base import Claim
 
@@ -80,6 +81,8 @@ def apply_reading(
     model = reading.model_version if reading is not None else "none"
     try:
         with sessions() as s, s.begin():
+            if photo.tps_id is not None:
+                lock_kelurahan(s, photo.tps_id)  # before reading the TPS's other pages (tally.db.locks)
             row = ReadingRow(
                 photo_sha256=photo.sha256,
                 reader=reader if reading is not None else "none",
@@ -154,18 +157,18 @@ def _store_sheet(
     """The TPS's sheet as read so far: the newest reading of each page, decoded together (a page-3 total
     that its own page could not confirm is settled by page 2's numbers once they arrive), then its flags."""
     newest = (
-        select(ReadingRow.page, ReadingRow.body)
+        select(ReadingRow.page, ReadingRow.photo_sha256, ReadingRow.body)
         .join(PhotoRow, PhotoRow.sha256 == ReadingRow.photo_sha256)
         .where(
             PhotoRow.tps_id == photo.tps_id, ReadingRow.sheet_id.is_not(None), ReadingRow.page.is_not(None)
         )
         .order_by(ReadingRow.created_at, ReadingRow.id)
     )
-    earlier = dict(s.execute(newest).all())
-    readings = [
-        Reading.from_json(json.loads(body)) for page, body in sorted(earlier.items()) if page != reading.page
-    ]
+    earlier = {page: (sha, body) for page, sha, body in s.execute(newest)}
+    earlier.pop(reading.page, None)
+    readings = [Reading.from_json(json.loads(body)) for _, (_, body) in sorted(earlier.items())]
     readings.append(reading)
+    basis = sorted({sha for sha, _ in earlier.values()} | {photo.sha256})
     values, pages = _decoded(readings, contest, witnesses(s, photo.tps_id))
     sheet_id = hashlib.sha256(f"{photo.sha256}:{reading.model_version}".encode()).hexdigest()
     _ensure_contest(s, contest)
@@ -175,7 +178,8 @@ def _store_sheet(
             tps_id=photo.tps_id,
             contest_id=contest.id,
             source=Source.OCR.value,
-            version=1,
+            version=next_version(s.connection(), contest.id, photo.tps_id),
+            basis=",".join(basis),
             pages=",".join(str(p) for p in sorted(pages)),
             created_at=at,
             photo_sha256=photo.sha256,
