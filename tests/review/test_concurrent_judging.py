@@ -16,7 +16,16 @@ from sqlalchemy import select
 
 from reconcile.flags import Rule
 from reconcile.ids import RegionCode, TpsId, parent
-from support.blind import Read, apply_read, read_sample_tps, second_phone, tps_office, truth_of, upload
+from support.blind import (
+    MISREAD,
+    Read,
+    apply_read,
+    read_sample_tps,
+    second_phone,
+    tps_office,
+    truth_of,
+    upload,
+)
 from support.officers import Sample
 from tally.audit import verify_chain
 from tally.db.flags import FlagRow
@@ -136,3 +145,31 @@ def test_a_dhasil_sums_the_settled_values_of_a_tps_read_page_by_page_and_correct
         assert result is not None and result.counted == 1
         row = next(r for r in sheet.rows if r.code == desa)
         assert {c.field: c.computed for c in row.cells} == {f: truth[f] for f in sheet.fields}
+
+
+def test_a_correction_of_one_field_leaves_every_other_doubt_in_doubt(
+    settings: Settings, read_tps: list[tuple[Sample, dict[str, Any]]]
+) -> None:
+    """A correction sheet used to copy every current value in: the copies then counted as corrected, so a
+    field still in review was counted as soon as anyone corrected another field of the TPS."""
+    tps = str(read_tps[0][0].truth["tps"])
+    truth = truth_of(read_tps)
+    with tps_office(settings, read_tps[0][0].truth) as o:
+        upload(o, tps, read_tps, {})
+        queue = o.app.state.services.queue
+        while (claim := queue.claim("test")) is not None:
+            apply_read(o, tps, read_tps, claim)
+        contest = o.app.state.services.contest
+        with o.sessions() as s, s.begin():
+            before = current(s, contest, tps)
+            doubtful = sorted(n for n, st in before.statuses.items() if st == "review")
+            others = [n for n in doubtful if n not in MISREAD]  # read right, but the reader was unsure
+            assert set(MISREAD) <= set(doubtful) and len(others) >= 3
+            write_correction(s, contest, tps, {n: truth[n] for n in MISREAD})
+            rejudge(s, contest, tps)
+        with o.sessions() as s:
+            after = current(s, contest, tps)
+            result = s.get(TpsResultRow, (contest.id, tps))
+        assert all(after.statuses[n] == "keyed" for n in MISREAD)
+        assert all(after.statuses[n] == "review" for n in others)
+        assert result is not None and result.counted == 0  # the other doubts still wait for a person
