@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -189,3 +190,42 @@ def test_a_worker_killed_mid_job_is_redone_and_applied_once(
             r = redis.Redis.from_url(url)
             svc = it.client.app.state.services
             assert r.llen(svc.queue.ready) == 0 and r.zcard(svc.queue.leases) == 0
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_database_failure_while_applying_is_retried_not_counted_as_a_failed_reading(intake: Intake) -> None:
+    """The election night's 44 dead-lettered photos read fine: the database failed under their apply. The
+    worker keeps the reading and applies it again; the job's try is spent on reading, once."""
+    from sqlalchemy import create_engine, text
+
+    from tally.db.locks import lock_kelurahan
+
+    upload(intake, jpeg(seed=24), page=2)
+    w = worker(intake, SlowReader())
+    svc = intake.client.app.state.services
+    claim = svc.queue.claim("w1")
+    assert claim is not None
+    other = create_engine(intake.settings.database_url)
+    holder = other.connect()
+    busy = holder.begin()
+    lock_kelurahan(holder, TPS_A)  # another event of the kelurahan holds it: the apply waits
+    done = threading.Thread(target=w.process, args=(claim,))
+    done.start()
+    waiting = text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+    for _ in range(200):
+        pids = holder.execute(waiting).scalars().all()
+        if pids:
+            break
+        time.sleep(0.05)
+    assert len(pids) == 1
+    holder.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pids[0]})  # the connection cut mid-apply
+    time.sleep(0.5)
+    busy.commit()  # the lock is free: the retry goes through
+    done.join(timeout=30)
+    holder.close()
+    other.dispose()
+    assert not done.is_alive()
+    with intake.sessions()() as s:
+        job = s.get(OcrJobRow, claim.job_id)
+        assert job is not None and (job.state, job.tries) == ("done", 1)
+    assert count(intake, ReadingRow) == 1 and count(intake, SheetRow) == 1

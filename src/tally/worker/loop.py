@@ -7,8 +7,10 @@ import threading
 import time
 
 import structlog
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ocr.reading import Reading
 from reconcile.contest import Contest
 from tally.db.intake import PhotoRow
 from tally.photos.intake import PhotoStatus
@@ -19,6 +21,8 @@ from tally.worker.apply import apply_reading
 from tally.worker.readers import Reader
 
 log = structlog.get_logger("tally.worker")
+APPLY_TRIES = 5  # 0.25 + 0.5 + 1 + 2 s between them: a PostgreSQL restart's few seconds
+APPLY_BACKOFF_S = 0.25
 
 
 class OcrWorker:
@@ -68,7 +72,7 @@ class OcrWorker:
             data = upright(self.store.read(photo.sha256), photo.orientation)  # EXIF applied here, once
             reading = self.reader.read(data, tps=photo.tps_id)
         seconds = time.perf_counter() - t0
-        applied = apply_reading(self.sessions, claim, photo, reading, self.reader_name, seconds, self.contest)
+        applied = self._apply(claim, photo, reading, seconds)
         self.queue.release(claim)
         log.info(
             "job_done",
@@ -81,6 +85,23 @@ class OcrWorker:
             tries=claim.tries,
             timings_ms=reading.timings_ms if reading is not None else None,
         )
+
+    def _apply(self, claim: Claim, photo: PhotoRow, reading: Reading | None, seconds: float) -> bool:
+        """Apply the reading, trying again when the database failed under it (restarted, a connection cut,
+        a deadlock): the photo was read fine, and a try of the job is for reading it, not for the database."""
+        for attempt in range(APPLY_TRIES):
+            try:
+                return apply_reading(
+                    self.sessions, claim, photo, reading, self.reader_name, seconds, self.contest
+                )
+            except OperationalError as exc:
+                if attempt == APPLY_TRIES - 1:
+                    raise
+                log.warning(
+                    "apply_retried", job=claim.job_id, attempt=attempt + 1, error=type(exc.orig).__name__
+                )
+                time.sleep(APPLY_BACKOFF_S * 2**attempt)
+        raise AssertionError("unreachable")
 
     def run(self, stop: threading.Event, idle_s: float = 0.5) -> None:
         log.info("worker_started", worker=self.name, reader=self.reader_name)
