@@ -34,6 +34,7 @@ class Access(Enum):
     REVIEWER_TPS = "PPS and PPK whose scope covers the TPS"
     PHOTO_TPS = "any officer whose scope covers the photo's TPS"
     KEYER = "PPK and KPU only, keying the recap of their own region (no target in the URL)"
+    REGION_KEYER = "PPK/KPU whose region covers the target D.Hasil's region (a kecamatan or above)"
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,10 @@ def _tps(w: World, role: str, inside: bool) -> str:
 
 def _desa(role: str, inside: bool) -> str:
     return DESA_A if inside else OUT_DESA[role]
+
+
+def _kecamatan(role: str, inside: bool) -> str:
+    return _desa(role, inside).rsplit(".", 1)[0]
 
 
 _seed = iter(range(10_000, 10**9))
@@ -155,6 +160,18 @@ ROUTES: dict[tuple[str, str], tuple[Access, Build]] = {
     ("GET", "/api/v1/regions/{region}/recap"): (
         Access.REGION_STAFF,
         lambda w, r, i: Call("GET", f"/api/v1/regions/{_desa(r, i)}/recap", {}),
+    ),
+    ("GET", "/api/v1/regions/{region}/dhasil"): (
+        Access.REGION_KEYER,
+        lambda w, r, i: Call("GET", f"/api/v1/regions/{_kecamatan(r, i)}/dhasil", {}),
+    ),
+    ("PUT", "/api/v1/regions/{region}/dhasil"): (
+        Access.REGION_KEYER,
+        lambda w, r, i: Call(
+            "PUT",
+            f"/api/v1/regions/{_kecamatan(r, i)}/dhasil",
+            {"json": {"rows": {_desa(r, i): {"suara_tidak_sah": 1}}}},
+        ),
     ),
     ("GET", "/api/v1/regions/{region}/pending"): (
         Access.REGION_STAFF,
@@ -347,6 +364,8 @@ def allowed(access: Access, role: str, inside: bool) -> bool:
             return role in ("pps", "ppk")
         case Access.KEYER:
             return role in ("ppk", "kpu")
+        case Access.REGION_KEYER:
+            return role in ("ppk", "kpu") and inside
         case Access.REVIEWER_TPS:
             return role in ("pps", "ppk") and inside
     raise AssertionError(access)
@@ -361,6 +380,7 @@ def scoped(access: Access) -> bool:
         Access.TPS_ANSWER,
         Access.KPPS_TPS,
         Access.REGION_STAFF,
+        Access.REGION_KEYER,
         Access.REVIEWER_TPS,
         Access.CODE_ISSUER,
         Access.DEVICE_ADMIN,

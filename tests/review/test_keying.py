@@ -198,3 +198,46 @@ def test_only_ppk_or_kpu_of_the_region_may_key_a_recap(officers: Office) -> None
     assert not page.select("nav.rekap-nav a[href='/petugas/pps']")  # the PPS queue is not the KPU's
     # logins, uploads and code issuance are entries too (issue 14): only the recap is counted here
     assert [e.subject for e in recap_entries(officers)] == ["31.73"]
+
+
+def test_the_d_hasil_is_read_and_keyed_through_the_api_with_its_mismatches(officers: Office) -> None:
+    """What a PPK's phone app (and the election-night replay) uses: the same rules as the page."""
+    from support.blind import staff_token
+
+    counted_tps(officers)
+    officers.staff("ppk.tambora", Role.PPK, KEC)
+    auth = {"Authorization": f"Bearer {staff_token(officers, 'ppk.tambora')}"}
+    api = officers.browser()
+    url = f"/api/v1/regions/{KEC}/dhasil"
+    got = api.get(url, headers=auth)
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert [r["region"] for r in body["rows"]] == [DESA_A, DESA_B]
+    cell = body["rows"][0]["cells"]["suara_paslon_1"]
+    assert cell == {"keyed": None, "computed": 100} and body["rows"][0]["tps_counted"] == 1
+    # One slip (1000 for 100) comes back as a mismatch naming the TPS that explains it.
+    slipped = api.put(url, json={"rows": {DESA_A: {"suara_paslon_1": 1000, "suara_sah": 180}}}, headers=auth)
+    assert slipped.status_code == 200, slipped.text
+    saved = slipped.json()
+    assert saved["changed"] >= 2
+    ((region, field, keyed, computed, message),) = [
+        (m["region"], m["field"], m["keyed"], m["computed"], m["message"]) for m in saved["mismatches"]
+    ]
+    assert (region, field, keyed, computed) == (DESA_A, "suara_paslon_1", 1000, 100)
+    assert "1000" in message and "100" in message
+    fixed = api.put(url, json={"rows": {DESA_A: {"suara_paslon_1": 100}}}, headers=auth).json()
+    assert fixed["mismatches"] == [] and fixed["dhasil"]["rows"][0]["cells"]["suara_paslon_1"]["keyed"] == 100
+    again = api.put(url, json={"rows": {DESA_A: {"suara_paslon_1": 100}}}, headers=auth).json()
+    assert again["changed"] == 0  # a retry of the same numbers changes nothing
+    assert len(recap_entries(officers)) == 2  # one audit entry per save that changed something
+    # Refused clearly: a row outside the kecamatan, a negative number, an unknown key, a KPPS.
+    outside = api.put(url, json={"rows": {"31.73.05.1001": {"suara_sah": 1}}}, headers=auth)
+    negative = api.put(url, json={"rows": {DESA_A: {"suara_sah": -1}}}, headers=auth)
+    unknown = api.put(url, json={"rows": {}, "total": 3}, headers=auth)
+    assert (outside.status_code, negative.status_code, unknown.status_code) == (422, 422, 422)
+    assert outside.json()["code"] == "bad_recap"
+    kpps = {"Authorization": f"Bearer {officers.device_token(TPS_A)}"}
+    assert api.get(url, headers=kpps).status_code == 403
+    assert api.put(url, json={"rows": {DESA_A: {"suara_sah": 1}}}, headers=kpps).status_code == 403
+    with officers.sessions() as s:
+        assert verify_chain(s).ok

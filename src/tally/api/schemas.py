@@ -125,6 +125,49 @@ class RegionRecap(BaseModel):
     paslon: dict[str, int] = Field(examples=[{"1": 5000, "2": 7000, "3": 3000}])
 
 
+class DHasilCell(BaseModel):
+    keyed: int | None = Field(examples=[1234], description="Angka yang diinput dari D.Hasil; null: belum")
+    computed: int = Field(examples=[1234], description="Jumlah dari TPS yang sudah dihitung")
+
+
+class DHasilRow(BaseModel):
+    region: str = Field(examples=["32.77.03.1001"])
+    name: str = Field(examples=["PASIRKALIKI"])
+    tps_counted: int
+    tps_expected: int
+    cells: dict[str, DHasilCell]
+
+
+class DHasilOut(BaseModel):
+    region: str = Field(examples=["32.77.03"])
+    name: str
+    rows: list[DHasilRow]
+    total: DHasilRow
+
+
+class DHasilIn(BaseModel):
+    """The numbers of a D.Hasil as keyed from the paper: per row (a child region), field → number."""
+
+    model_config = ConfigDict(extra="forbid")
+    rows: dict[str, dict[str, int]] = Field(
+        examples=[{"32.77.03.1001": {"suara_sah": 5821, "suara_paslon_1": 1980}}]
+    )
+
+
+class DHasilMismatch(BaseModel):
+    region: str = Field(examples=["32.77.03.1001"])
+    field: str = Field(examples=["suara_paslon_1"])
+    keyed: int
+    computed: int
+    message: str = Field(description="Di mana selisihnya, dalam Bahasa Indonesia")
+
+
+class DHasilSaved(BaseModel):
+    changed: int = Field(description="Angka yang tersimpan dan berbeda dari input sebelumnya")
+    mismatches: list[DHasilMismatch]
+    dhasil: DHasilOut
+
+
 class PendingDesa(BaseModel):
     desa: str = Field(examples=["31.73.04.1007"])
     name: str
