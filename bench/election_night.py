@@ -226,7 +226,7 @@ def night(
     people_done = time.perf_counter() - t0
     loadgen_cpu = time.process_time() - cpu0
     drained, left = drain(raw_url, timeout_s=120)
-    keyed = ppk_keys(url, election.tps, office.ppk, args.seed)
+    keyed = asyncio.run(ppk_keys(f"http://127.0.0.1:{cluster.port}", election.tps, office.ppk, args.seed))
     time.sleep(1.5)  # one more sample
     watching[0] = False
     watcher.join()

@@ -12,11 +12,10 @@ arithmetic check) is worked on the PPS's review page, as a PPS would: `POST /pet
 (`kolom`, `angka`) with the web session and its CSRF token, the first PPS typing what the paper says and a
 second PPS the same number (the approval). The report counts those fields apart.
 
-PPK: no API route keys a D.Hasil (`POST /petugas/rekap` is a browser form with a session cookie and CSRF
-token), so the PPK keys through the same service function that route calls, `tally.review.keying.key_in`, in
-its own transaction against the database: one audit entry per save, mismatch flags stored. The PPK keys every
-number of each kelurahan row from the truth with ONE deliberate slip (a digit off) which must come back as a
-mismatch; then keys the right number and the mismatches must be gone.
+PPK (through the API, `PUT /api/v1/regions/{kecamatan}/dhasil`, the route a phone app uses; the page's form
+calls the same `tally.review.keying.key_in`): one audit entry per save, mismatch flags stored. The PPK
+keys every number of each kelurahan row from the truth with ONE deliberate slip (a digit off) which must come
+back as a mismatch; then keys the right number and the mismatches must be gone.
 """
 
 from __future__ import annotations
@@ -31,12 +30,7 @@ from typing import Any
 import httpx
 
 from reconcile.contest import builtin_contest
-from reconcile.ids import RegionCode
-from tally.audit import Actor
-from tally.auth.scope import Principal, Role
-from tally.db.base import make_engine, session_factory
 from tally.election.dhasil import dhasil_fields
-from tally.review.keying import key_in
 from tally.web.csrf import session_token
 
 from .election import TpsPlan
@@ -214,19 +208,18 @@ class Keyed:
     entries: int
 
 
-def ppk_keys(url: str, plans: list[TpsPlan], ppk: dict[str, str], seed: int) -> list[Keyed]:
-    """Each kecamatan's D.Hasil keyed from the truth with one slip, then corrected; was the slip caught?"""
-    contest = builtin_contest("ppwp-2024")
-    fields = dhasil_fields(contest)
+async def ppk_keys(base: str, plans: list[TpsPlan], ppk: dict[str, str], seed: int) -> list[Keyed]:
+    """Each kecamatan's D.Hasil keyed from the truth with one slip through `PUT /api/v1/regions/{kec}/dhasil`,
+    then corrected; was the slip caught, and cleared by the fix?"""
+    fields = dhasil_fields(builtin_contest("ppwp-2024"))
     rng = random.Random(seed)
-    engine = make_engine(url)
     out = []
-    try:
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
         for kec, username in sorted(ppk.items()):
-            rows: dict[RegionCode, dict[str, int]] = {}
+            rows: dict[str, dict[str, int]] = {}
             for p in plans:
                 if p.desa.startswith(kec + "."):
-                    row = rows.setdefault(RegionCode(p.desa), dict.fromkeys(fields, 0))
+                    row = rows.setdefault(p.desa, dict.fromkeys(fields, 0))
                     for f in fields:
                         row[f] += p.truth[f]
             desa = rng.choice(sorted(rows))
@@ -235,15 +228,13 @@ def ppk_keys(url: str, plans: list[TpsPlan], ppk: dict[str, str], seed: int) -> 
             wrong = true + rng.choice([-10, 10, 1, -1, 100]) if true >= 100 else true + 10
             slipped = {d: dict(v) for d, v in rows.items()}
             slipped[desa][name] = wrong
-            who = Principal(Role.PPK, kec, username, "")
-            actor = Actor(username, Role.PPK.value, "bench")
-            with session_factory(engine)() as s, s.begin():
-                saved = key_in(s, contest, who, actor, RegionCode(kec), slipped)
-            caught = any(m.field == name for m in saved.mismatches.get(RegionCode(desa), []))
-            with session_factory(engine)() as s, s.begin():
-                fixed = key_in(s, contest, who, actor, RegionCode(kec), {RegionCode(desa): {name: true}})
-            cleared = not any(fixed.mismatches.values())
+            auth = {"Authorization": f"Bearer {await login(http, username)}"}
+            url = f"/api/v1/regions/{kec}/dhasil"
+            saved = await _web(http, "PUT", url, auth, json={"rows": slipped})
+            assert saved.status_code == 200, saved.text
+            caught = any(m["region"] == desa and m["field"] == name for m in saved.json()["mismatches"])
+            fixed = await _web(http, "PUT", url, auth, json={"rows": {desa: {name: true}}})
+            assert fixed.status_code == 200, fixed.text
+            cleared = not fixed.json()["mismatches"]
             out.append(Keyed(kec, (desa, name, wrong, true), caught, cleared, 2))
-    finally:
-        engine.dispose()
     return out
