@@ -265,7 +265,7 @@ def main() -> None:
         default=1,
         help="TRAIN pools by render_box(harder=True), seeds seed+100, seed+101, …",
     )
-    ap.add_argument("--stroke-share", type=float, default=0.35, help="TRAIN digits from the stroke model")
+    ap.add_argument("--stroke-share", type=float, default=0.25, help="TRAIN digits from the stroke model")
     ap.add_argument(
         "--mark-share",
         type=float,
@@ -274,10 +274,17 @@ def main() -> None:
     )
     ap.add_argument(
         "--calibrate",
-        choices=("photos", "family", "both"),
-        default="family",
+        choices=("photos", "family", "both", "max"),
+        default="max",
         help="fit the temperature on VALIDATION photo crops, on rendered boxes of the never-trained "
-        "VALIDATION families (fonts and the 'quick' stroke family), or on both",
+        "VALIDATION families (fonts and the 'quick' stroke family), on both, or on each and keep the "
+        "higher (max: as humble as the least familiar of them needs)",
+    )
+    ap.add_argument(
+        "--second-look",
+        type=float,
+        default=0.99,
+        help="boxes below this calibrated confidence are read again shifted ±1 px and averaged (0: off)",
     )
     ap.add_argument("--family-boxes", type=int, default=5_000, help="boxes of the calibration families")
     ap.add_argument("--never-trained", type=int, default=5_000, help="TEST boxes of the 'angular' family")
@@ -290,6 +297,7 @@ def main() -> None:
         help="channels of the five convs, e.g. 24,48,80,80,128",
     )
     ap.add_argument("--smoothing", type=float, default=0.05, help="label smoothing")
+    ap.add_argument("--mixup", type=float, default=0.0, help="mixup: Beta(a, a) blend of crop pairs (0: off)")
     ap.add_argument(
         "--checkpoint",
         type=Path,
@@ -314,7 +322,7 @@ def main() -> None:
     ap.add_argument(
         "--rendered-ratio",
         type=float,
-        default=1.0,
+        default=1.5,
         help="rendered boxes drawn afresh each epoch, per photo crop",
     )
     a = ap.parse_args()
@@ -359,6 +367,7 @@ def main() -> None:
     # some crops are illegible: don't chase certainty
     loss_fn = nn.CrossEntropyLoss(label_smoothing=a.smoothing)
     gen = torch.Generator().manual_seed(a.seed)
+    mix_rng = np.random.default_rng(a.seed)
     best, best_state, best_at = -1.0, None, "0"
     before: dict[str, object] = {}
     if a.init:  # the starting model is a candidate too: fine-tuning must beat it on VALIDATION
@@ -383,7 +392,14 @@ def main() -> None:
             idx = perm[i : i + 128]
             xb = jitter(tensor(xep[idx]), gen, a.warp)  # the cut is never centred the same way twice
             opt.zero_grad()
-            loss = loss_fn(model(xb), torch.from_numpy(yep[idx]))
+            yb = torch.from_numpy(yep[idx])
+            if a.mixup:  # blend each crop with another and the loss with it: no certainty between classes
+                lam = float(mix_rng.beta(a.mixup, a.mixup))
+                other = torch.randperm(len(xb), generator=gen)
+                out = model(lam * xb + (1 - lam) * xb[other])
+                loss = lam * loss_fn(out, yb) + (1 - lam) * loss_fn(out, yb[other])
+            else:
+                loss = loss_fn(model(xb), yb)
             loss.backward()
             opt.step()
             sched.step()
@@ -414,12 +430,12 @@ def main() -> None:
         "photos": (logits_of(model, xsel), ysel),
         "family": (logits_of(model, xfam), yfam),
     }
-    if a.calibrate == "both":
-        calib["both"] = (
-            np.concatenate([calib["photos"][0], calib["family"][0]]),
-            np.concatenate([ysel, yfam]),
-        )
-    temperature = fit_temperature(*calib[a.calibrate])
+    fitted = {k: fit_temperature(*v) for k, v in calib.items()}
+    both = (np.concatenate([calib["photos"][0], calib["family"][0]]), np.concatenate([ysel, yfam]))
+    fitted["both"] = fit_temperature(*both)
+    fitted["max"] = max(fitted["photos"], fitted["family"])
+    temperature = fitted[a.calibrate]
+    print(f"temperatures: {fitted}", flush=True)
 
     a.out.mkdir(parents=True, exist_ok=True)
     onnx_path = a.out / "digits.onnx"
@@ -442,6 +458,7 @@ def main() -> None:
         "classes": [str(d) for d in range(10)] + ["X", "empty"],
         "merged_class": "X/blank (outputs 10 and 11 summed)",
         "input": {"size": SIZE, "preprocess": "ocr.digits.preprocess.preprocess"},
+        **({"second_look": {"below": a.second_look, "shifts": [[1, 0], [-1, 0]]}} if a.second_look else {}),
         "temperature": round(temperature, 4),
         "sha256": hashlib.sha256(onnx_path.read_bytes()).hexdigest(),
         "seed": a.seed,
@@ -461,13 +478,17 @@ def main() -> None:
         + (f", smooth warp σ {a.warp} px" if a.warp else "")
         + ("; harder pools: glyphs bent (elastic), re-penned, placed more freely" if a.harder else ""),
         "label_smoothing": a.smoothing,
+        "mixup": a.mixup,
         "stroke_model": {"train_digit_share": a.stroke_share, "train_mark_share": a.mark_share},
         "temperature_fitted_on": {
             "photos": "VALIDATION photo crops",
             "family": f"{a.family_boxes} rendered VALIDATION boxes of never-trained families "
             + ", ".join(sorted(set(CALIBRATION_SOURCES))),
             "both": "VALIDATION photo crops and the never-trained VALIDATION families",
+            "max": "the higher of the temperatures fitted on VALIDATION photo crops and on the never-trained "
+            "VALIDATION families",
         }[a.calibrate],
+        "temperatures_fitted": {k: round(v, 4) for k, v in fitted.items()},
         "never_trained_family": {
             "what": f"{a.never_trained} rendered TEST boxes, digits by the 'angular' stroke family",
             **scores(lnt, ynt, temperature),
