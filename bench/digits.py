@@ -163,7 +163,7 @@ def main() -> None:
         [i for i in digit if boxes[i].source.startswith("stroke:") and boxes[i].source != "stroke:angular"],
     )
     row("all boxes", list(range(len(boxes))))
-    Console().print(table)
+    Console(width=150).print(table)
     dashes = np.array(groups.get("mark:dash", []), int)
     for key, m in models.items():
         p = probs[key]
