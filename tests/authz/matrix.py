@@ -238,6 +238,10 @@ ROUTES: dict[tuple[str, str], tuple[Access, Build]] = {
             cookie=True,
         ),
     ),
+    ("POST", "/api/v1/changes/{change_id}"): (
+        Access.REVIEWER,
+        lambda w, r, i: Call("POST", "/api/v1/changes/999999", {"json": {"approve": True}}),
+    ),
     ("POST", "/petugas/pps/perubahan/{change_id}"): (
         Access.REVIEWER,
         page("POST", "/petugas/pps/perubahan/999999", data={"keputusan": "setujui"}),

@@ -194,10 +194,40 @@ class DoubtOut(BaseModel):
     crop_url: str | None = Field(examples=["/api/v1/tps/3173041007005/doubts/suara_paslon_2/crop.png"])
 
 
+class ApprovalOut(BaseModel):
+    """A change another officer made, waiting for this officer to approve or refuse, both readings shown."""
+
+    change: int = Field(examples=[42], description="POST /api/v1/changes/{change} memutuskannya")
+    field: str = Field(examples=["suara_paslon_1"])
+    label: str
+    page: int
+    machine: int | None = Field(examples=[470], description="Bacaan mesin")
+    kpps: int | None = Field(examples=[47], description="Angka yang diketik KPPS tanpa melihat bacaan mesin")
+    proposed: int = Field(examples=[47], description="Angka yang diajukan petugas pertama")
+    crop_url: str | None
+
+
 class DoubtsOut(BaseModel):
     tps: str = Field(examples=["3173041007005"])
-    doubts: list[DoubtOut]
+    doubts: list[DoubtOut] = Field(
+        description="Angka yang harus dibaca dari formulir, satu per satu: keraguan mesin, lalu (PPS/PPK) "
+        "kolom yang disebut pemeriksaan penjumlahan"
+    )
+    approvals: list[ApprovalOut] = Field(default=[], description="PPS/PPK: perubahan petugas lain")
     retakes: dict[int, str] = Field(examples=[{"1": "Foto buram di bagian bawah, foto ulang dengan terang."}])
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    approve: bool = Field(examples=[True], description="true: setujui; false: tolak (dengan alasan)")
+    reason: str = Field(default="", max_length=300, examples=[""], description="Wajib bila menolak")
+
+
+class DecisionOut(BaseModel):
+    change: int
+    field: str
+    state: str = Field(examples=["applied"], description="applied (berlaku) atau rejected (ditolak)")
+    message: str = Field(examples=["Angka 47 disetujui dan berlaku."])
 
 
 class BlindAnswerIn(BaseModel):

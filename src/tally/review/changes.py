@@ -125,6 +125,8 @@ def decide(
     reason: str = "",
 ) -> ReviewChangeRow:
     """Approve (apply) or reject a pending change; never the approver's own. A rejection says why."""
+    if who.role not in APPROVERS:  # before anything is looked up: a KPPS learns nothing of others' changes
+        raise Forbidden("role", "Perubahan diputuskan oleh PPS atau PPK.")
     tps = session.scalar(select(ReviewChangeRow.tps_id).where(ReviewChangeRow.id == change_id))
     if tps is not None:
         lock_kelurahan(session, tps)  # the kelurahan's lock before the change's row lock (tally.db.locks)

@@ -8,7 +8,6 @@ selesai" and the next TPS one key away. The whole photo is a tap away (`/petugas
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
@@ -26,11 +25,12 @@ from tally.db.regions import RegionRow, TpsRow
 from tally.db.review import ReviewChangeRow
 from tally.errors import Forbidden, Unprocessable
 from tally.photos.jpeg import upright
-from tally.review.blind import answer, message, newest, open_doubts, request_retake
-from tally.review.changes import check, decide
+from tally.review.blind import message, request_retake
+from tally.review.changes import decide
 from tally.review.crops import crop_of, photo_in_scope
-from tally.review.queue import SETTLED, Progress, doubts, live_flags, next_tps, queue
+from tally.review.queue import SETTLED, Progress, live_flags, next_tps, queue
 from tally.review.sheets import current
+from tally.review.worklist import check_message, type_in, work
 from tally.web.officer_common import (
     Officer,
     SessionForm,
@@ -73,18 +73,6 @@ def queue_page(request: Request, who: Reviewer) -> Response:
     return page(request, "officer/pps_queue.html", who=who, lists=lists)
 
 
-@dataclass(frozen=True, slots=True)
-class Approval:
-    """A change someone else made, for this officer to approve or refuse: both readings side by side."""
-
-    change: ReviewChangeRow
-    label: str
-    page: int
-    machine: int | None
-    photo_sha256: str | None
-    kpps: int | None  # what the KPPS typed blind, when they did
-
-
 @router.get("/petugas/pps/tps/{tps}", response_class=HTMLResponse)
 def tps_page(request: Request, who: Reviewer, tps: str, kolom: str = "") -> Response:
     """Blind first: one field at a time, its crop and "Tulis angka yang tertulis di foto" (the machine's
@@ -95,18 +83,8 @@ def tps_page(request: Request, who: Reviewer, tps: str, kolom: str = "") -> Resp
     with services.sessions() as s:
         require_tps(s, who, tps)
         row = s.get(TpsRow, tps)
-        blind = open_doubts(s, contest, who, tps)
-        found = doubts(s, contest, tps)
+        todo = work(s, contest, who, tps)
         flags = live_flags(s, contest.id, tps)
-        decoded = newest(s, contest, tps)
-        kpps = {
-            str(f): int(v)
-            for f, v in s.execute(
-                select(BlindReadingRow.field, BlindReadingRow.value).where(
-                    BlindReadingRow.tps_id == tps, BlindReadingRow.role == Role.KPPS.value
-                )
-            )
-        }
         items = queue(s, contest, row.desa) if row else []
         desa = s.get(RegionRow, row.desa) if row else None
         photos = list(
@@ -114,29 +92,6 @@ def tps_page(request: Request, who: Reviewer, tps: str, kolom: str = "") -> Resp
         )
         outcome = _outcome(s, who, tps, kolom) if kolom else None
         now = current(s, contest, tps)
-    blind_fields = {d.field for d in blind}
-    mine = [c for d in found for c in d.waiting if c.proposed_by == who.subject]
-    mine_fields = {c.field for c in mine}
-    # Beside the reader's doubts: fields a rule names, not yet decided by an officer, typed blind as well.
-    checks = [
-        d
-        for d in found
-        if d.field not in blind_fields and not d.keyed and not d.waiting and d.field not in mine_fields
-    ]
-    # A field someone else already corrected is decided side by side (below), not typed blind again.
-    others = {c.field for d in found for c in d.waiting if c.proposed_by != who.subject}
-    blind = [d for d in blind if d.field not in others]
-    todo = [(d.field, d.label, d.page, d.photo_sha256, d.reading) for d in blind] + [
-        (d.field, d.label, d.page, d.photo_sha256, d.reading) for d in checks
-    ]
-    approvals = [
-        Approval(
-            c, d.label, d.page, decoded.values.get(d.field, (None, ""))[0], d.photo_sha256, kpps.get(d.field)
-        )
-        for d in found
-        for c in d.waiting
-        if c.proposed_by != who.subject
-    ]
     read_pages = {p.page for p in photos if p.status in ("read", "review")}
     fields = [f for f in contest.fields if f.page in read_pages]
     settled = sum(now.statuses.get(f.name) in SETTLED for f in fields)
@@ -148,10 +103,10 @@ def tps_page(request: Request, who: Reviewer, tps: str, kolom: str = "") -> Resp
         tps=row,
         tps_id=tps,
         desa=desa,
-        current=todo[0] if todo else None,
-        left=len(todo),
-        approvals=approvals,
-        mine=mine,
+        current=todo.todo[0] if todo.todo else None,
+        left=len(todo.todo),
+        approvals=todo.approvals,
+        mine=todo.mine,
         flags=flags,
         outcome=outcome,
         settled=settled,
@@ -186,14 +141,7 @@ def _outcome(s: Session, who: Principal, tps: str, field: str) -> str | None:
         return message(blind, change if change is not None and change.proposed_by == who.subject else None)
     if change is None:
         return None
-    if change.kind == "confirm":
-        return f"Angka {change.after} sama dengan angka yang berlaku: dikonfirmasi."
-    if change.state == "applied":
-        return f"Angka {change.after} disetujui dan berlaku."
-    if change.state == "rejected":
-        return "Perubahan ditolak."
-    before = "kosong" if change.before is None else change.before
-    return f"Anda menulis {change.after}; angka yang berlaku {before}. Petugas kedua memutuskan dari foto."
+    return check_message(change)
 
 
 @router.post("/petugas/pps/tps/{tps}/periksa", dependencies=[SessionForm])
@@ -204,11 +152,7 @@ def check_post(
     services = services_of(request)
     with services.sessions() as s, s.begin():
         require_tps(s, who, tps)
-        value = number(angka, 3)
-        if kolom in {d.field for d in open_doubts(s, services.contest, who, tps)}:
-            answer(s, services.contest, who, actor(request, who), tps, kolom, value)
-        else:
-            check(s, services.contest, who, actor(request, who), tps, kolom, value)
+        type_in(s, services.contest, who, actor(request, who), tps, kolom, number(angka, 3))
     return see_other(f"/petugas/pps/tps/{tps}?kolom={quote(kolom)}")
 
 

@@ -1,6 +1,7 @@
 """Doubts settled blind, for a phone app: the TPS's fields to read from the paper (crops, never the
-machine's number), the blind answers, the KPPS's final confirmation, and the PPS's requests for a new photo.
-The rules are `tally.review.blind`; the KPPS page (`/petugas/kpps/ragu`) is the same service."""
+machine's number), the blind answers, the changes a second officer decides, the KPPS's final confirmation,
+and the PPS's requests for a new photo. The rules are `tally.review.worklist` / `tally.review.blind`; the
+KPPS page (`/petugas/kpps/ragu`) and the PPS page (`/petugas/pps/tps/{tps}`) are the same services."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from fastapi.responses import Response
 from tally.api.deps import PrincipalDep, ServicesDep, SessionDep, client_of
 from tally.api.routes.common import ERRORS
 from tally.api.schemas import (
+    ApprovalOut,
     BlindAnswerIn,
     BlindOutcomeOut,
     ConfirmationOut,
+    DecisionIn,
+    DecisionOut,
     DoubtOut,
     DoubtsOut,
     RetakeIn,
@@ -22,9 +26,11 @@ from tally.audit import Actor
 from tally.auth.scope import Principal
 from tally.auth.service import require_tps
 from tally.db.blind import open_retakes
-from tally.errors import NotFound
-from tally.review.blind import answer, confirm, open_doubts, request_retake
+from tally.errors import NotFound, Unprocessable
+from tally.review.blind import confirm, request_retake
+from tally.review.changes import decide
 from tally.review.crops import crop_of
+from tally.review.worklist import check_message, type_in, work
 
 router = APIRouter(tags=["doubts"], responses=ERRORS)
 
@@ -33,22 +39,37 @@ def _actor(request: Request, who: Principal) -> Actor:
     return Actor(who.subject, who.role.value, client_of(request))
 
 
+def _crop_url(tps_id: str, field: str, sha: str | None) -> str | None:
+    return f"/api/v1/tps/{tps_id}/doubts/{field}/crop.png" if sha else None
+
+
 @router.get("/tps/{tps_id}/doubts", response_model=DoubtsOut)
 def get_doubts(tps_id: str, who: PrincipalDep, session: SessionDep, services: ServicesDep) -> DoubtsOut:
     """The fields the caller is asked to read from the paper, with a crop of each (the machine's number is
-    shown only in the answer's reply), and any open request for a new photo."""
+    shown only in the answer's reply); for a PPS/PPK also the changes waiting for their decision, side by
+    side; and any open request for a new photo."""
     require_tps(session, who, tps_id)
-    found = open_doubts(session, services.contest, who, tps_id)
+    todo = work(session, services.contest, who, tps_id)
     doubts = [
         DoubtOut(
-            field=d.field,
-            label=d.label,
-            page=d.page,
-            crop_url=f"/api/v1/tps/{tps_id}/doubts/{d.field}/crop.png" if d.photo_sha256 else None,
+            field=d.field, label=d.label, page=d.page, crop_url=_crop_url(tps_id, d.field, d.photo_sha256)
         )
-        for d in found
+        for d in todo.todo
     ]
-    return DoubtsOut(tps=tps_id, doubts=doubts, retakes=open_retakes(session, tps_id))
+    approvals = [
+        ApprovalOut(
+            change=a.change.id,
+            field=a.change.field,
+            label=a.label,
+            page=a.page,
+            machine=a.machine,
+            kpps=a.kpps,
+            proposed=a.change.after,
+            crop_url=_crop_url(tps_id, a.change.field, a.photo_sha256),
+        )
+        for a in todo.approvals
+    ]
+    return DoubtsOut(tps=tps_id, doubts=doubts, approvals=approvals, retakes=open_retakes(session, tps_id))
 
 
 @router.get("/tps/{tps_id}/doubts/{field}/crop.png", response_class=Response)
@@ -57,7 +78,10 @@ def get_crop(
 ) -> Response:
     """PNG of the field's boxes (and bubbles) cut from the photo it was read from."""
     require_tps(session, who, tps_id)
-    where = {d.field: d.photo_sha256 for d in open_doubts(session, services.contest, who, tps_id)}
+    todo = work(session, services.contest, who, tps_id)
+    where = {d.field: d.photo_sha256 for d in todo.todo} | {
+        a.change.field: a.photo_sha256 for a in todo.approvals
+    }
     sha = where.get(field)
     if sha is None:
         raise NotFound("no_crop", "Kolom ini tidak sedang perlu dicek.")
@@ -69,11 +93,15 @@ def get_crop(
 def post_answer(
     tps_id: str, field: str, body: BlindAnswerIn, request: Request, who: PrincipalDep, services: ServicesDep
 ) -> BlindOutcomeOut:
-    """The number the officer read from the paper. Agreeing with the machine's own reading (and every check
-    holding) settles the field; otherwise it waits for the PPS, both readings side by side."""
+    """The number the officer read from the paper. For a reader's doubt, agreeing with the machine's own
+    reading (and every check holding) settles the field; otherwise it waits for the PPS, both readings side
+    by side. For a field a check names (PPS/PPK), the number that counts is confirmed, or corrected for a
+    second officer to decide."""
+    if field not in {f.name for f in services.contest.fields}:
+        raise Unprocessable("unknown_field", "Kolom ini tidak ada di formulir.")
     with services.sessions() as s, s.begin():
         require_tps(s, who, tps_id)
-        out = answer(s, services.contest, who, _actor(request, who), tps_id, field, body.value)
+        out = type_in(s, services.contest, who, _actor(request, who), tps_id, field, body.value)
     return BlindOutcomeOut(
         field=out.field,
         value=out.value,
@@ -82,6 +110,24 @@ def post_answer(
         again=out.again,
         message=out.message,
     )
+
+
+@router.post("/changes/{change_id}", response_model=DecisionOut)
+def post_decision(
+    change_id: int, body: DecisionIn, request: Request, who: PrincipalDep, services: ServicesDep
+) -> DecisionOut:
+    """A second officer (PPS/PPK of the TPS, never the one who made it) approves or refuses a change."""
+    with services.sessions() as s, s.begin():
+        row = decide(
+            s,
+            services.contest,
+            who,
+            _actor(request, who),
+            change_id,
+            approve=body.approve,
+            reason=body.reason,
+        )
+        return DecisionOut(change=row.id, field=row.field, state=row.state, message=check_message(row))
 
 
 @router.post("/tps/{tps_id}/confirmation", response_model=ConfirmationOut)
