@@ -76,6 +76,7 @@ def test_pages_read_at_once_make_one_sheet_of_every_page_and_no_conflict(
         # The last decode saw every page: the applies took turns, each reading what the one before wrote.
         assert [sh.version for sh in sheets] == [3, 2, 1]
         assert sheets[0].pages == "1,2,3" and len(sheets[0].basis.split(",")) == 3
+        assert [sh.superseded for sh in sheets] == [False, True, True]  # judging reads the live one only
         assert conflicts == []  # decodes of the same photos supersede each other, they do not disagree
         assert sum(v is not None for v in now.values.values()) == len(contest.fields)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tally.db.base import Base
@@ -40,6 +40,9 @@ class SheetRow(Base):
     model_version: Mapped[str | None] = mapped_column(String(40))
     # OCR sheets: the photos decoded together into it, sorted, comma-separated (`TallySheet.basis`).
     basis: Mapped[str | None] = mapped_column(Text)
+    # A later decode of the same photos replaced it (`reconcile.compare.superseded`, marked when that decode
+    # is written): judging skips it, so a kelurahan's judgement reads its live sheets, not its history.
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SheetValueRow(Base):

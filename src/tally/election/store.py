@@ -104,6 +104,27 @@ def next_version(conn: Connection, contest_id: str, tps: str) -> int:
     return int(conn.scalar(stmt) or 0) + 1
 
 
+def supersede_older(conn: Connection, contest_id: str, tps: str, version: int, basis: Iterable[str]) -> int:
+    """Mark the TPS's OCR sheets that a new decode (`version`, from the photos `basis`) replaces, by the rule
+    of `reconcile.compare.superseded` (which judging applies anyway): `load_sheets` then skips them. Returns
+    how many were marked."""
+    photos = set(basis)
+    rows = conn.execute(
+        select(SheetRow.id, SheetRow.basis).where(
+            SheetRow.contest_id == contest_id,
+            SheetRow.tps_id == tps,
+            SheetRow.source == Source.OCR.value,
+            SheetRow.superseded.is_(False),
+            SheetRow.basis.is_not(None),
+            SheetRow.version < version,
+        )
+    ).all()
+    gone = [sid for sid, b in rows if set((b or "").split(",")) <= photos]
+    if gone:
+        conn.execute(update(SheetRow).where(SheetRow.id.in_(gone)).values(superseded=True))
+    return len(gone)
+
+
 def delete_sheets(conn: Connection, contest_id: str, scope: RegionCode, source: Source) -> list[ResultChange]:
     """Remove the sheets of one source in `scope` (a rerun of synth replaces its own sheets, nothing else).
     Returns the TPS results that went with them (for the caller's audit entry)."""
@@ -120,7 +141,7 @@ def delete_sheets(conn: Connection, contest_id: str, scope: RegionCode, source: 
 
 
 def load_sheets(conn: Connection, contest_id: str, scope: RegionCode) -> list[TallySheet]:
-    """Every sheet of `contest_id` inside `scope`, values included, in sheet-id order."""
+    """Every live sheet of `contest_id` inside `scope` (not superseded), values included, by sheet id."""
     rows = conn.execute(
         select(
             SheetRow.id,
@@ -134,7 +155,11 @@ def load_sheets(conn: Connection, contest_id: str, scope: RegionCode) -> list[Ta
             SheetValueRow.status,
         )  # fmt: skip
         .outerjoin(SheetValueRow, SheetValueRow.sheet_id == SheetRow.id)
-        .where(SheetRow.contest_id == contest_id, in_region(SheetRow.tps_id, scope))
+        .where(
+            SheetRow.contest_id == contest_id,
+            in_region(SheetRow.tps_id, scope),
+            SheetRow.superseded.is_(False),  # history: a later decode of the same photos replaced it
+        )
         .order_by(SheetRow.id)
     )
     out: list[TallySheet] = []

@@ -35,7 +35,7 @@ from tally.db.locks import lock_kelurahan
 from tally.db.review import ReviewChangeRow
 from tally.db.sheets import SheetRow, SheetValueRow
 from tally.election.rejudge import rejudge
-from tally.election.store import ValueStatus, next_version
+from tally.election.store import ValueStatus, next_version, supersede_older
 from tally.errors import Conflict, Unprocessable
 from tally.review.changes import APPROVERS, MAX_VALUE, check, require_role
 from tally.review.queue import latest_readings
@@ -291,13 +291,15 @@ def _decode_again(
         return {}, []
     n = session.scalar(select(func.count()).select_from(BlindReadingRow).where(BlindReadingRow.tps_id == tps))
     sheet_id = hashlib.sha256(f"{base.id}:blind:{n}".encode()).hexdigest()
+    version = next_version(session.connection(), contest.id, tps)
+    supersede_older(session.connection(), contest.id, tps, version, (base.basis or "").split(","))
     session.add(
         SheetRow(
             id=sheet_id,
             tps_id=tps,
             contest_id=contest.id,
             source=Source.OCR.value,
-            version=next_version(session.connection(), contest.id, tps),  # supersedes `base`: same photos
+            version=version,  # supersedes `base`: the same photos
             basis=base.basis,
             pages=base.pages,
             created_at=at,

@@ -25,7 +25,7 @@ from tally.db.intake import OcrJobRow, PhotoRow, ReadingRow
 from tally.db.locks import lock_kelurahan
 from tally.db.sheets import ContestRow, SheetRow, SheetValueRow
 from tally.election.rejudge import rejudge
-from tally.election.store import next_version, save_contest
+from tally.election.store import next_version, save_contest, supersede_older
 from tally.photos.intake import PhotoStatus
 from tally.queue.base import Claim
 
@@ -172,13 +172,15 @@ def _store_sheet(
     values, pages = _decoded(readings, contest, witnesses(s, photo.tps_id))
     sheet_id = hashlib.sha256(f"{photo.sha256}:{reading.model_version}".encode()).hexdigest()
     _ensure_contest(s, contest)
+    version = next_version(s.connection(), contest.id, photo.tps_id)
+    supersede_older(s.connection(), contest.id, photo.tps_id, version, basis)
     s.add(
         SheetRow(
             id=sheet_id,
             tps_id=photo.tps_id,
             contest_id=contest.id,
             source=Source.OCR.value,
-            version=next_version(s.connection(), contest.id, photo.tps_id),
+            version=version,
             basis=",".join(basis),
             pages=",".join(str(p) for p in sorted(pages)),
             created_at=at,
