@@ -285,3 +285,16 @@ def test_a_malformed_officer_form_answers_a_page_in_bahasa_not_json(w: World) ->
         )
     r = w.client.post("/petugas/pps/perubahan/999999", data={"keputusan": "setuju"}, headers=pps)
     assert r.status_code == 422 and "Setujui atau Tolak" in r.text
+
+
+def test_a_change_number_beyond_a_bigint_is_a_clear_4xx_not_a_server_error(w: World) -> None:
+    """Found by the OpenAPI fuzz: `POST /api/v1/changes/{id}` with an id past BIGINT answered 500 (the
+    database's overflow); the page's decision route had the same hole."""
+    huge = 2**70
+    api = w.client.post(f"/api/v1/changes/{huge}", json={"approve": True}, headers=w.headers("pps"))
+    pps = {"Cookie": f"tally_sesi={w.tokens['pps']}"}
+    page = w.client.post(f"/petugas/pps/perubahan/{huge}", data={"keputusan": "setujui"}, headers=pps)
+    assert api.status_code == 422 and api.json()["code"] == "invalid_request"
+    assert page.status_code == 422 and is_bahasa(page.text)
+    missing = w.client.post("/api/v1/changes/1", json={"approve": True}, headers=w.headers("pps"))
+    assert missing.status_code == 404

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from anyio import to_thread
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -120,6 +120,8 @@ def get_session(services: ServicesDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+# A row id in a URL: a BIGINT, so a number beyond it is a 422, never the database's overflow (a 500).
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 NO_TOKEN = Unauthorized(
     "no_token", "Anda belum masuk. Aktifkan perangkat dengan kode dari PPS, atau masuk dulu."

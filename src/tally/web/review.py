@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ocr.reading import Reading
+from tally.api.deps import RowId
 from tally.auth.scope import Principal, Role
 from tally.auth.service import require_tps
 from tally.db.blind import BlindReadingRow
@@ -178,7 +179,7 @@ DECISIONS = {"setujui": True, "tolak": False}  # the two buttons of a proposed c
 def decide_post(
     request: Request,
     who: Reviewer,
-    change_id: int,
+    change_id: RowId,
     keputusan: Annotated[str, Form()],
     alasan: Annotated[str, Form()] = "",
 ) -> Response:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from tally.api.deps import PrincipalDep, ServicesDep, SessionDep, client_of
+from tally.api.deps import PrincipalDep, RowId, ServicesDep, SessionDep, client_of
 from tally.api.routes.common import ERRORS
 from tally.api.schemas import (
     ApprovalOut,
@@ -114,7 +114,7 @@ def post_answer(
 
 @router.post("/changes/{change_id}", response_model=DecisionOut)
 def post_decision(
-    change_id: int, body: DecisionIn, request: Request, who: PrincipalDep, services: ServicesDep
+    change_id: RowId, body: DecisionIn, request: Request, who: PrincipalDep, services: ServicesDep
 ) -> DecisionOut:
     """A second officer (PPS/PPK of the TPS, never the one who made it) approves or refuses a change."""
     with services.sessions() as s, s.begin():
