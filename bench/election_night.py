@@ -272,6 +272,7 @@ def night(
         "pps_typed": sum(pps.typed.values()),
         "pps_web": sum(pps.web.values()),
         "pps_approvals": pps.approvals,
+        "pps_swept": pps.swept,
         "pps_second": sum(pps.second.values()),
         "pps_minutes": per_desa_minutes(pps.typed, args.think_s)
         | {d: 0.0 for d in office.pps if d not in pps.typed},

@@ -47,6 +47,7 @@ class PpsStats:
     left: dict[str, int] = field(default_factory=dict)  # TPS → doubts no PPS could settle
     web: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # desa → fields typed on the page
     approvals: int = 0  # changes a second PPS approved or refused on the page, side by side
+    swept: int = 0  # TPS looked at again from the kelurahan's queue after the first pass
     done_at: dict[str, float] = field(default_factory=dict)
 
 
@@ -80,29 +81,59 @@ async def kelurahan(
     people = Link(typo=pps_typo, wrong_row=0.0, think_s=link.think_s, speed=link.speed)
     for _ in range(count):
         tps = await ready.get()
-        plan = plans[tps]
-        rng = random.Random(int(tps) * 7 + 1)
-        for i, (name, token) in enumerate(zip(names, tokens, strict=True)):
-            r = await call(http, "GET", f"/api/v1/tps/{tps}/doubts", token)
-            doubts = r.json()["doubts"]
-            if not doubts:
-                break
-            for d in doubts:
-                value, slipped = blind(plan.truth, d["field"], rng, people)
-                await asyncio.sleep(link.think_s / link.speed)
-                stats.typed[desa] += 1
-                stats.second[desa] += i > 0
-                stats.slipped += slipped
-                stats.officers[tps].add(name)
-                out = await call(
-                    http, "POST", f"/api/v1/tps/{tps}/doubts/{d['field']}", token, json={"value": value}
-                )
-                assert out.status_code in (200, 409), out.text
-        r = await call(http, "GET", f"/api/v1/tps/{tps}/doubts", tokens[-1])
-        stats.left[tps] = len(r.json()["doubts"])
-        if stats.left[tps] or not await counted(http, tps, tokens[0]):
-            await flagged(http, desa, names, plan, rng, people, stats)
+        await one_tps(http, desa, names, tokens, plans[tps], link, people, stats)
         stats.done_at[tps] = clock()
+    # Then the team works its queue, as a PPS does: a TPS not counted yet (a page came in late and was read
+    # after their pass, a decode raised a new doubt) is looked at again, up to SWEEPS times.
+    for _ in range(SWEEPS):
+        waiting = [
+            t for t in sorted(plans) if plans[t].desa == desa and not await counted(http, t, tokens[0])
+        ]
+        if not waiting:
+            break
+        await asyncio.sleep(link.think_s / link.speed * 10)  # the late pages' readings settle meanwhile
+        for tps in waiting:
+            stats.swept += 1
+            await one_tps(http, desa, names, tokens, plans[tps], link, people, stats)
+            stats.done_at[tps] = clock()
+
+
+SWEEPS = 5
+
+
+async def one_tps(
+    http: httpx.AsyncClient,
+    desa: str,
+    names: list[str],
+    tokens: list[str],
+    plan: TpsPlan,
+    link: Link,
+    people: Link,
+    stats: PpsStats,
+) -> None:
+    """The kelurahan's PPS on one TPS: each in turn reads what the API still offers them, blind."""
+    tps = plan.id
+    rng = random.Random(int(tps) * 7 + 1 + stats.swept)
+    for i, (name, token) in enumerate(zip(names, tokens, strict=True)):
+        r = await call(http, "GET", f"/api/v1/tps/{tps}/doubts", token)
+        doubts = r.json()["doubts"]
+        if not doubts:
+            break
+        for d in doubts:
+            value, slipped = blind(plan.truth, d["field"], rng, people)
+            await asyncio.sleep(link.think_s / link.speed)
+            stats.typed[desa] += 1
+            stats.second[desa] += i > 0
+            stats.slipped += slipped
+            stats.officers[tps].add(name)
+            out = await call(
+                http, "POST", f"/api/v1/tps/{tps}/doubts/{d['field']}", token, json={"value": value}
+            )
+            assert out.status_code in (200, 409), out.text
+    r = await call(http, "GET", f"/api/v1/tps/{tps}/doubts", tokens[-1])
+    stats.left[tps] = len(r.json()["doubts"])
+    if stats.left[tps] or not await counted(http, tps, tokens[0]):
+        await flagged(http, desa, names, plan, rng, people, stats)
 
 
 async def counted(http: httpx.AsyncClient, tps: str, token: str) -> bool:

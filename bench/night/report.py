@@ -245,7 +245,8 @@ def table(r: dict[str, Any], think_s: float) -> str:
     add(
         "fields typed by PPS (per TPS)",
         f"{r['pps_typed']} ({r['pps_typed'] / n:.2f}), {r['pps_second']} by a 2nd/3rd PPS, "
-        f"{r['pps_web']} on the review page (flagged fields); {r['pps_approvals']} approvals there",
+        f"{r['pps_web']} on the review page (flagged fields); {r['pps_approvals']} approvals there; "
+        f"{r.get('pps_swept', 0)} TPS looked at again from the queue",
     )
     add("officers per TPS", f"{r['officers_per_tps']:.2f}", "KPPS + PPS who typed")
     mins = list(r["pps_minutes"].values())

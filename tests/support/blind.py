@@ -1,6 +1,6 @@
 """A real photographed TPS read by the real reader once, and an office around it: what the blind-reading
-tests (API, pages, browser) share. The reader leaves 14 fields of this TPS in doubt, two misread (87 → 874,
-47 → 470: 2024's kind)."""
+tests (API, pages, browser) share. The reader leaves 14 fields of this TPS in doubt, two misread (87 → 875,
+47 → 477: 2024's kind)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from tally.queue.base import Claim
 from tally.settings import Settings
 from tally.worker.apply import apply_reading
 
-MISREAD = {"pemilih_dpt_l": 874, "suara_paslon_1": 470}  # what the reader makes of 87 and 47 here
+MISREAD = {"pemilih_dpt_l": 875, "suara_paslon_1": 477}  # what the reader makes of 87 and 47 here
 Read = list[tuple[Sample, dict[str, Any]]]  # each page's photo and its reading (JSON)
 
 
