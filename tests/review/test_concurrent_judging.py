@@ -25,6 +25,7 @@ from support.blind import (
     tps_office,
     truth_of,
     upload,
+    upload_and_read,
 )
 from support.officers import Sample
 from tally.audit import verify_chain
@@ -87,10 +88,7 @@ def test_blind_answers_at_once_all_land_and_the_kelurahan_adds_up(
     tps = str(read_tps[0][0].truth["tps"])
     truth = truth_of(read_tps)
     with tps_office(settings, read_tps[0][0].truth) as o:
-        upload(o, tps, read_tps, {})
-        queue = o.app.state.services.queue
-        while (claim := queue.claim("test")) is not None:
-            apply_read(o, tps, read_tps, claim)
+        upload_and_read(o, tps, read_tps, {})
         auth = {"Authorization": f"Bearer {second_phone(o, tps)}"}
         api = o.browser()
         doubts = [d["field"] for d in api.get(f"/api/v1/tps/{tps}/doubts", headers=auth).json()["doubts"]]
@@ -124,10 +122,7 @@ def test_a_dhasil_sums_the_settled_values_of_a_tps_read_page_by_page_and_correct
     tps = str(read_tps[0][0].truth["tps"])
     truth = truth_of(read_tps)
     with tps_office(settings, read_tps[0][0].truth) as o:
-        upload(o, tps, read_tps, {})
-        queue = o.app.state.services.queue
-        while (claim := queue.claim("test")) is not None:  # page by page: three OCR sheets
-            apply_read(o, tps, read_tps, claim)
+        upload_and_read(o, tps, read_tps, {})  # page by page: one OCR sheet each
         contest = o.app.state.services.contest
         with o.sessions() as s, s.begin():  # what two officers' approvals write, for every field in doubt
             now = current(s, contest, tps)
@@ -156,10 +151,7 @@ def test_a_correction_of_one_field_leaves_every_other_doubt_in_doubt(
     tps = str(read_tps[0][0].truth["tps"])
     truth = truth_of(read_tps)
     with tps_office(settings, read_tps[0][0].truth) as o:
-        upload(o, tps, read_tps, {})
-        queue = o.app.state.services.queue
-        while (claim := queue.claim("test")) is not None:
-            apply_read(o, tps, read_tps, claim)
+        upload_and_read(o, tps, read_tps, {})
         contest = o.app.state.services.contest
         with o.sessions() as s, s.begin():
             before = current(s, contest, tps)
