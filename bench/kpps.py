@@ -46,10 +46,11 @@ import json  # noqa: E402
 import cv2  # noqa: E402
 
 from ocr.corpus.make import load  # noqa: E402
+from ocr.decode import check_holds  # noqa: E402
 from ocr.fields import decode_tps  # noqa: E402
 from ocr.reader import PhotoReader  # noqa: E402
 from ocr.reading import FieldReading, Reading  # noqa: E402
-from reconcile.contest import builtin_contest  # noqa: E402
+from reconcile.contest import Contest, builtin_contest  # noqa: E402
 
 _READER: PhotoReader | None = None
 
@@ -222,7 +223,7 @@ def main() -> None:
         blind.add(after, truth, keys)
         for n in truth:
             if after[n].status != "accepted":
-                why[_why(after[n], answers.get(n), truth[n])] += 1
+                why[_why(after[n], answers.get(n), truth[n], n, truth, contest)] += 1
         # The PPS. Before this issue: every field the reader doubted, typed beside the machine's number; a
         # number other than the one that counts opens a correction a second officer approves.
         typed = blind_answers(doubts, truth, page_of, rng, args)
@@ -277,7 +278,9 @@ def main() -> None:
         )
 
 
-def _why(f: FieldReading, typed: int | None, true: int | None) -> str:
+def _why(
+    f: FieldReading, typed: int | None, true: int | None, name: str, truth: dict[str, int | None], contest: Contest
+) -> str:
     """Why a field still needs the PPS after the blind answer (the bench's own words, not the page's)."""
     if typed is not None and typed != (true or 0):
         return "the KPPS slipped"
@@ -285,7 +288,12 @@ def _why(f: FieldReading, typed: int | None, true: int | None) -> str:
         return "the machine read otherwise (KPPS typed it right)"
     if f.digits and any(d.flags for d in f.digits):
         return "a box flag (" + ",".join(sorted({g for d in f.digits for g in d.flags})) + ")"
-    return "a check on the form is broken or unconfirmed (an officer's slip on paper)"
+    mine = [c for c in contest.checks if name in c.fields() and set(c.fields()) <= set(truth)]
+    if any(check_holds(c, truth) is False for c in mine):
+        return "a check broken on the paper itself (an officer's slip)"
+    if f.reason and any(c.hint and f.reason.startswith(c.hint) for c in mine):
+        return "a check a partner in dispute breaks (a slip or a misread there)"
+    return "no second reading agrees yet"
 
 
 if __name__ == "__main__":

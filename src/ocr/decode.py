@@ -18,7 +18,9 @@ A field is ``accepted`` only when all of these hold, otherwise it goes to ``revi
 1. the decoder kept the value its own digits read best (a value the arithmetic picked over the
    handwriting always goes to a person, shown first);
 2. its posterior given the rest of the page is ≥ MIN_POSTERIOR;
-3. no check it takes part in is broken and no independent reading disagrees;
+3. no check it takes part in is broken and no independent reading disagrees (for a field a person read
+   blind as the machine did, a check is judged with the people's numbers in it: a check broken only by a
+   partner where a person and the machine disagree, which goes to the next officer, holds);
 4. at least one independent reading agrees: a bubble column, a tally sum or a blind human reading equal to
    it, or an EQUAL check
    that holds with every other field in it read surely (≥ PARTNER_MIN) as its own digits say and caught in
@@ -262,10 +264,15 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
         for n, d in page.dists.items()
         if chosen[n] == own[n] and n not in broken_fields and d[0][1] >= PARTNER_MIN
     }
+    # What the people typed, over the decoded values: a check broken only by a field where a person and the
+    # machine disagree (that field goes to the next officer with both readings) holds on the people's numbers.
+    said = chosen | {n: e.human for n, e in evidence.items() if e.human is not None}
     out: dict[str, Decision] = {}
     for name, ev in evidence.items():
         value = chosen[name]
-        weights, rest = page.weights(name, chosen)
+        # A field a person read as the machine did is judged on the people's numbers; any other on the decoded.
+        view = said if ev.human is not None and ev.human == value else chosen
+        weights, rest = page.weights(name, view)
         z = sum(w for _, w in weights) + rest
         post = [(v, w / z if z > 0 else 0.0) for v, w in sorted(weights, key=lambda t: -t[1])]
         posterior = next((p for v, p in post if v == value), 0.0)
@@ -277,7 +284,7 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
         if ev.human is not None and ev.human == value:
             agreeing.append("human")
         mine = page.of[name]
-        broken = [c for c in mine if check_holds(c, chosen) is False]
+        broken = [c for c in mine if check_holds(c, chosen) is False and check_holds(c, view) is not True]
         for c in mine:
             if (
                 c.relation is Relation.EQUAL

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -232,6 +234,21 @@ def test_a_blind_reading_does_not_settle_a_number_a_check_breaks() -> None:
     ev["suara_total"] = Evidence("suara_total", written(125), human=125)
     out = decide(ev, PPWP)
     assert not out["suara_total"].accepted
+
+
+def test_a_check_broken_only_by_a_disputed_partner_does_not_hold_back_the_fields_two_readings_settle() -> None:
+    # bench/kpps.py: V.C misread 126 (written 125), the officer typed 125, 120 and 5. V.C goes to the next
+    # officer with both readings; 120 and 5, each read alike by the machine and the person, were held back by
+    # the broken V.A + V.B = V.C (82 of the 225 fields left to the PPS), though it holds on the people's numbers.
+    ev = page3(120, 5, 125, suara_total=written(126))
+    typed = {"suara_sah": 120, "suara_tidak_sah": 5, "suara_total": 125}
+    out = decide({n: replace(e, human=typed[n]) for n, e in ev.items()}, PPWP)
+    assert (out["suara_total"].value, out["suara_total"].accepted) == (126, False)
+    assert "125" in (out["suara_total"].reason or "") and "126" in (out["suara_total"].reason or "")
+    assert (out["suara_sah"].accepted, out["suara_tidak_sah"].accepted) == (True, True)
+    # Typed 127 (a slip): the people's numbers break the check too, so nothing in it is settled.
+    slipped = decide({n: replace(e, human=typed[n] if n != "suara_total" else 127) for n, e in ev.items()}, PPWP)
+    assert not any(d.accepted for d in slipped.values())
 
 
 @given(
