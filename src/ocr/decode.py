@@ -46,7 +46,7 @@ from reconcile.contest import Check, Contest, Relation
 BLANK_CLASS = 10
 MIN_POSTERIOR = 0.995
 PARTNER_MIN = 0.95  # a field vouches for its check partners only when its own digits read it this surely
-TOP_K = 8  # values per field the decoder considers; the rest of the mass counts as "something else"
+TOP_K = 16  # values per field the decoder considers; the rest of the mass counts as "something else"
 SHOWN = 5  # candidates kept in a decision for the reviewer
 SLIP_SMALL = 0.02  # P(an officer's check is off by ≤ SMALL_SLIP) — e.g. a units digit mis-added
 SLIP_LARGE = 0.002  # P(off by more): a hundred-vote arithmetic slip is rarer than a misread hundreds box
@@ -114,9 +114,10 @@ def value_distribution(probs: NDArray[np.float64], k: int = TOP_K) -> Dist:
     return [(None if i == len(vals) else int(i), float(z[i])) for i in order]
 
 
-def _gap(check: Check, values: dict[str, Value]) -> int | None:
-    """How far a check is from holding (0 = holds); None when a field of it has no value yet."""
-    if any(values.get(n) is None for n in check.fields()):
+def _gap(check: Check, values: dict[str, Value], *, blank_as_zero: bool = False) -> int | None:
+    """How far a check is from holding (0 = holds); None when a field of it has no value yet, unless
+    `blank_as_zero` (a box read blank adds nothing to a sum)."""
+    if not blank_as_zero and any(values.get(n) is None for n in check.fields()):
         return None
     left = sum(values[n] or 0 for n in check.left)
     right = sum(values[n] or 0 for n in check.right)
@@ -179,7 +180,7 @@ class _Page:
             trial[name] = v
             w = self.own_weight(name, v, p)
             for c in self.of[name]:
-                w *= _slip(_gap(c, trial))
+                w *= _slip(_gap(c, trial, blank_as_zero=True))
             out.append((v, w))
         rest = max(0.0, 1.0 - sum(p for _, p in self.dists[name]))
         if any(c.relation is Relation.EQUAL for c in self.of[name]):
@@ -200,7 +201,7 @@ class _Page:
             p = next(q for u, q in self.dists[n] if u == v)
             total += math.log(max(self.own_weight(n, v, p), 1e-300))
         for c in self.checks:
-            total += math.log(_slip(_gap(c, values)))
+            total += math.log(_slip(_gap(c, values, blank_as_zero=True)))
         return total
 
     def best(self) -> dict[str, Value]:

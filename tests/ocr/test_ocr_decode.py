@@ -251,6 +251,26 @@ def test_a_check_broken_only_by_a_disputed_partner_does_not_hold_back_the_fields
     assert not any(d.accepted for d in slipped.values())
 
 
+def test_a_box_read_blank_still_answers_to_the_arithmetic() -> None:
+    # bench/kpps.py TPS 0: DPK 4 + 4 = 8, the jumlah's "8" read blank at 0.89. A blank escaped every check
+    # (it cannot be judged), so the machine's reading stayed "blank" and the KPPS's 8 went to the PPS.
+    # A blank adds nothing to a sum: 4 + 4 = blank breaks the row, and the machine reads 8 (still in doubt,
+    # the arithmetic picked it over the handwriting), which the KPPS's blind 8 then settles.
+    row = {
+        "pemilih_dpk_l": written(4),
+        "pemilih_dpk_p": written(4),
+        "pemilih_dpk_j": boxes(None, None, {BLANK_CLASS: 0.89, 8: 0.11}),
+    }
+    alone = decide({n: Evidence(n, p) for n, p in row.items()}, PPWP)["pemilih_dpk_j"]
+    assert (alone.value, alone.accepted) == (8, False)
+    asked = {n: Evidence(n, p, human=8 if n == "pemilih_dpk_j" else None) for n, p in row.items()}
+    typed = decide(asked, PPWP)["pemilih_dpk_j"]
+    assert (typed.value, typed.accepted) == (8, True)
+    # A box surely blank stays blank, whatever the sum wants.
+    row["pemilih_dpk_j"] = boxes(None, None, None)
+    assert decide({n: Evidence(n, p) for n, p in row.items()}, PPWP)["pemilih_dpk_j"].value is None
+
+
 @given(
     value=st.integers(0, 290),
     box=st.integers(0, 2),
