@@ -45,7 +45,8 @@ from reconcile.contest import Check, Contest, Relation
 
 BLANK_CLASS = 10
 MIN_POSTERIOR = 0.995
-PARTNER_MIN = 0.95  # a field vouches for its check partners only when its own digits read it this surely
+PARTNER_MIN = 0.8  # a field vouches for its check partners only when its own digits read it this surely
+BOX_SURE = 0.95  # a box read below this is doubtful: its runner-up may be one writer's confusion (twins)
 TOP_K = 16  # values per field the decoder considers; the rest of the mass counts as "something else"
 SHOWN = 5  # candidates kept in a decision for the reviewer
 SLIP_SMALL = 0.02  # P(an officer's check is off by ≤ SMALL_SLIP) — e.g. a units digit mis-added
@@ -291,7 +292,7 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
                 c.relation is Relation.EQUAL
                 and check_holds(c, chosen)
                 and all(o == name or o in sound for o in c.fields())
-                and not same_hand_twin(c, name, ev, chosen)
+                and not same_hand_twin(c, name, evidence, chosen)
             ):
                 agreeing.append(f"cek:{c.rule.value}")
         read = machine[name] if ev.human is not None else own[name]
@@ -305,13 +306,18 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
 
 
 def _doubtful_boxes(ev: Evidence) -> list[tuple[int, int, int]]:
-    """(box, read digit, runner-up digit) of each box of the field read below PARTNER_MIN."""
+    """(box, read digit, runner-up digit) of each box of the field read below BOX_SURE. A runner-up X
+    counts as a 0 too: an X in a leading box is a leading 0 of the value, and one writer's X read as 8 twice
+    (3 + 85 = 88 for 3 + 5 = 8, bench/ocr.py seed 31337 #939) is the same confusion in two fields."""
     out = []
     for b, row in enumerate(ev.probs):
-        order = [int(k) for k in np.argsort(-row) if int(k) != BLANK_CLASS]
         top = int(np.argmax(row))
-        if top != BLANK_CLASS and row[top] < PARTNER_MIN and len(order) > 1:
-            out.append((b, top, order[1]))
+        if top == BLANK_CLASS or row[top] >= BOX_SURE:
+            continue
+        order = [int(k) for k in np.argsort(-row) if int(k) != top]
+        if order[0] == BLANK_CLASS:
+            out.append((b, top, 0))
+        out.append((b, top, next(k for k in order if k != BLANK_CLASS)))
     return out
 
 
@@ -329,28 +335,34 @@ def _swapped(value: int, read: int, other: int) -> set[int]:
     return out
 
 
-def same_hand_twin(check: Check, name: str, ev: Evidence, chosen: dict[str, Value]) -> bool:
-    """Can one writer's confusion explain the check holding? A doubtful box of `name` read `d` (runner-up
-    `e`): when `name` with that `e`, and its partners with some of their `d` boxes read as `e`, satisfy the
-    check too, the arithmetic cannot tell the two apart — a writer whose 7 reads as 1 writes 270 = 1 + 76 +
-    193 that reads 210 = 1 + 16 + 193 (bench/ocr.py, seed 47001 #177). The check then vouches for nothing."""
-    value = chosen.get(name)
-    if value is None:
+def same_hand_twin(check: Check, name: str, evidence: dict[str, Evidence], chosen: dict[str, Value]) -> bool:
+    """Can one writer's confusion explain the check holding? A doubtful box of any field of the check read
+    `d` (runner-up `e`): when that field with `e`, and the others with some of their `d` boxes read as `e`
+    (`name` among them), satisfy the check too, the arithmetic cannot tell the two apart — a writer whose 7
+    reads as 1 writes 270 = 1 + 76 + 193 that reads 210 = 1 + 16 + 193 (bench/ocr.py, seed 47001 #177).
+    The doubt may sit in `name` (the 1 of 210 at 0.93) or in a partner (then it is 16, its 1 read surely,
+    that the confusion explains). The check then vouches for nothing."""
+    if chosen.get(name) is None:
         return False
-    others = [o for o in check.fields() if o != name]
-    width = len(ev.probs)
-    for box, read, other in _doubtful_boxes(ev):
-        digits = f"{value:0{width}d}"
-        if digits[box] != str(read):
+    fields = check.fields()
+    for source in fields:
+        value = chosen.get(source)
+        if value is None:
             continue
-        twin = int(digits[:box] + str(other) + digits[box + 1 :])
-        options: list[list[Value]] = [
-            [v, *sorted(_swapped(v, read, other))] if (v := chosen[o]) is not None else [None] for o in others
-        ]
-        for combo in product(*options):
-            trial = {**chosen, name: twin, **dict(zip(others, combo, strict=True))}
-            if combo != tuple(chosen[o] for o in others) and check_holds(check, trial):
-                return True
+        digits = f"{value:0{len(evidence[source].probs)}d}"
+        others = [o for o in fields if o != source]
+        for box, read, other in _doubtful_boxes(evidence[source]):
+            if digits[box] != str(read):
+                continue
+            twin = int(digits[:box] + str(other) + digits[box + 1 :])
+            options: list[list[Value]] = [
+                [v, *sorted(_swapped(v, read, other))] if (v := chosen[o]) is not None else [None]
+                for o in others
+            ]
+            for combo in product(*options):
+                trial = {**chosen, source: twin, **dict(zip(others, combo, strict=True))}
+                if trial[name] != chosen[name] and check_holds(check, trial):
+                    return True
     return False
 
 

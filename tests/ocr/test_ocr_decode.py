@@ -171,6 +171,34 @@ def test_two_x_boxes_misread_alike_cannot_confirm_each_other() -> None:
     assert not out["pemilih_dptb_p"].accepted
 
 
+def test_two_x_boxes_misread_alike_cannot_confirm_each_other_even_when_each_reads_fairly_surely() -> None:
+    # The same hand at 0.85 each: both partners are sure enough to vouch (PARTNER_MIN), so what stops
+    # 3 + 85 = 88 is the twin rule: P's tens box has X as its runner-up, and the same X in J's tens box
+    # makes 3 + 5 = 8 hold as well. The arithmetic cannot tell the two apart.
+    leading_x_as_8 = {8: 0.85, BLANK_CLASS: 0.15}
+    row = {
+        "pemilih_dptb_l": written(3),
+        "pemilih_dptb_p": boxes(None, leading_x_as_8, 5),
+        "pemilih_dptb_j": boxes(None, leading_x_as_8, 8),
+    }
+    truth = {"pemilih_dptb_l": 3, "pemilih_dptb_p": 5, "pemilih_dptb_j": 8}
+    out = decide({n: Evidence(n, p) for n, p in row.items()}, PPWP)
+    assert [n for n, d in out.items() if d.accepted and d.value != truth[n]] == []
+    assert (out["pemilih_dptb_p"].value, out["pemilih_dptb_p"].accepted) == (85, False)
+
+
+def test_a_partner_read_fairly_surely_vouches() -> None:
+    # 148 + 130 = 278 with the 4 of 148 at 0.85 (4 or 9): a misread there would break the row, not keep it.
+    row = {
+        "pemilih_dpt_l": boxes(1, {4: 0.85, 9: 0.15}, 8),
+        "pemilih_dpt_p": written(130),
+        "pemilih_dpt_j": written(278),
+    }
+    out = decide({n: Evidence(n, p) for n, p in row.items()}, PPWP)
+    assert (out["pemilih_dpt_p"].value, out["pemilih_dpt_p"].accepted) == (130, True)
+    assert (out["pemilih_dpt_j"].value, out["pemilih_dpt_j"].accepted) == (278, True)
+
+
 def test_a_tally_misread_does_not_outvote_digits_and_bubbles_that_agree() -> None:
     both = decide({"suara_paslon_1": Evidence("suara_paslon_1", written(74), omr=74, tally=47)}, PPWP)
     assert both["suara_paslon_1"].accepted and both["suara_paslon_1"].value == 74
@@ -307,6 +335,9 @@ def test_one_writers_confusion_twice_in_a_check_confirms_nothing() -> None:
     }
     out = decide({n: Evidence(n, p) for n, p in ballots.items()}, PPWP)
     assert out["surat_diterima"].value == 210 and not out["surat_diterima"].accepted
+    # The sure 16 is the same confusion: once a partner at 0.93 may vouch (PARTNER_MIN 0.8), the doubt in
+    # diterima's box must hold back sisa too (bench/ocr.py counted 16 for 76 before the twin looked there).
+    assert out["surat_sisa"].value == 16 and not out["surat_sisa"].accepted
     # A doubtful box whose digit no partner has (the 2 of 270 = 1 + 76 + 193) still lets the check vouch.
     clear = {**ballots, "surat_sisa": written(76), "surat_diterima": boxes({2: 0.93, 3: 0.07}, 7, 0)}
     out = decide({n: Evidence(n, p) for n, p in clear.items()}, PPWP)
