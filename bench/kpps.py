@@ -279,7 +279,12 @@ def main() -> None:
 
 
 def _why(
-    f: FieldReading, typed: int | None, true: int | None, name: str, truth: dict[str, int | None], contest: Contest
+    f: FieldReading,
+    typed: int | None,
+    true: int | None,
+    name: str,
+    truth: dict[str, int | None],
+    contest: Contest,
 ) -> str:
     """Why a field still needs the PPS after the blind answer (the bench's own words, not the page's)."""
     if typed is not None and typed != (true or 0):

@@ -22,9 +22,9 @@ A field is ``accepted`` only when all of these hold, otherwise it goes to ``revi
    blind as the machine did, a check is judged with the people's numbers in it: a check broken only by a
    partner where a person and the machine disagree, which goes to the next officer, holds);
 4. at least one independent reading agrees: a bubble column, a tally sum or a blind human reading equal to
-   it, or an EQUAL check
-   that holds with every other field in it read surely (≥ PARTNER_MIN) as its own digits say and caught in
-   no broken check.
+   it, or an EQUAL check that holds with every other field in it read surely (≥ PARTNER_MIN) as its own
+   digits say and caught in no broken check, and that no one writer's confusion made twice could balance
+   as well (`same_hand_twin`).
 A wrong number thus needs a confident misread that the bubbles or the arithmetic confirm by coincidence.
 A person's number never overrules the photo: a typed value other than the machine's own decoded reading (the
 page decoded without the person) fails rule 1 and goes to the next officer with both readings (the 2024
@@ -272,7 +272,7 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
     out: dict[str, Decision] = {}
     for name, ev in evidence.items():
         value = chosen[name]
-        # A field a person read as the machine did is judged on the people's numbers; any other on the decoded.
+        # A field a person read as the machine did is judged on the people's numbers; others as decoded.
         view = said if ev.human is not None and ev.human == value else chosen
         weights, rest = page.weights(name, view)
         z = sum(w for _, w in weights) + rest

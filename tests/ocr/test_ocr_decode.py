@@ -264,10 +264,11 @@ def test_a_blind_reading_does_not_settle_a_number_a_check_breaks() -> None:
     assert not out["suara_total"].accepted
 
 
-def test_a_check_broken_only_by_a_disputed_partner_does_not_hold_back_the_fields_two_readings_settle() -> None:
+def test_a_check_broken_only_by_a_disputed_partner_does_not_hold_back_what_two_readings_settle() -> None:
     # bench/kpps.py: V.C misread 126 (written 125), the officer typed 125, 120 and 5. V.C goes to the next
-    # officer with both readings; 120 and 5, each read alike by the machine and the person, were held back by
-    # the broken V.A + V.B = V.C (82 of the 225 fields left to the PPS), though it holds on the people's numbers.
+    # officer with both readings; 120 and 5, each read alike by the machine and the person, were held back
+    # by the broken V.A + V.B = V.C (82 of the 225 fields left to the PPS), though it holds on the people's
+    # numbers.
     ev = page3(120, 5, 125, suara_total=written(126))
     typed = {"suara_sah": 120, "suara_tidak_sah": 5, "suara_total": 125}
     out = decide({n: replace(e, human=typed[n]) for n, e in ev.items()}, PPWP)
@@ -275,7 +276,8 @@ def test_a_check_broken_only_by_a_disputed_partner_does_not_hold_back_the_fields
     assert "125" in (out["suara_total"].reason or "") and "126" in (out["suara_total"].reason or "")
     assert (out["suara_sah"].accepted, out["suara_tidak_sah"].accepted) == (True, True)
     # Typed 127 (a slip): the people's numbers break the check too, so nothing in it is settled.
-    slipped = decide({n: replace(e, human=typed[n] if n != "suara_total" else 127) for n, e in ev.items()}, PPWP)
+    slip = typed | {"suara_total": 127}
+    slipped = decide({n: replace(e, human=slip[n]) for n, e in ev.items()}, PPWP)
     assert not any(d.accepted for d in slipped.values())
 
 
