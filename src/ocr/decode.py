@@ -23,8 +23,8 @@ A field is ``accepted`` only when all of these hold, otherwise it goes to ``revi
    partner where a person and the machine disagree, which goes to the next officer, holds);
 4. at least one independent reading agrees: a bubble column, a tally sum or a blind human reading equal to
    it, or an EQUAL check that holds with every other field in it read surely (≥ PARTNER_MIN) as its own
-   digits say and caught in no broken check, and that no one writer's confusion made twice could balance
-   as well (`same_hand_twin`).
+   digits say and caught in no broken check, and that no one writer's confusion made twice
+   (`same_hand_twin`) nor two plausible misreads (`two_misreads_balance`) could balance as well.
 A wrong number thus needs a confident misread that the bubbles or the arithmetic confirm by coincidence.
 A person's number never overrules the photo: a typed value other than the machine's own decoded reading (the
 page decoded without the person) fails rule 1 and goes to the next officer with both readings (the 2024
@@ -47,6 +47,7 @@ BLANK_CLASS = 10
 MIN_POSTERIOR = 0.995
 PARTNER_MIN = 0.8  # a field vouches for its check partners only when its own digits read it this surely
 BOX_SURE = 0.95  # a box read below this is doubtful: its runner-up may be one writer's confusion (twins)
+PLAUSIBLE = 0.005  # a value its digits give this much may be what was written: a check must rule it out
 TOP_K = 16  # values per field the decoder considers; the rest of the mass counts as "something else"
 SHOWN = 5  # candidates kept in a decision for the reviewer
 SLIP_SMALL = 0.02  # P(an officer's check is off by ≤ SMALL_SLIP) — e.g. a units digit mis-added
@@ -293,6 +294,7 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
                 and check_holds(c, chosen)
                 and all(o == name or o in sound for o in c.fields())
                 and not same_hand_twin(c, name, evidence, chosen)
+                and not two_misreads_balance(c, name, page.dists, chosen)
             ):
                 agreeing.append(f"cek:{c.rule.value}")
         read = machine[name] if ev.human is not None else own[name]
@@ -362,6 +364,23 @@ def same_hand_twin(check: Check, name: str, evidence: dict[str, Evidence], chose
             for combo in product(*options):
                 trial = {**chosen, source: twin, **dict(zip(others, combo, strict=True))}
                 if trial[name] != chosen[name] and check_holds(check, trial):
+                    return True
+    return False
+
+
+def two_misreads_balance(check: Check, name: str, dists: dict[str, Dist], chosen: dict[str, Value]) -> bool:
+    """Could `name` and one partner both be misread and the check still hold? Each with another value its
+    digits make plausible (≥ PLAUSIBLE): 124 + 6 = 130 read for 129 + 1 = 130 (4 at 0.81, 9 at 0.19; 6 at
+    0.94, 1 at 0.03: bench/ocr.py seed 31339 #1706). Two different confusions that balance are rarer than
+    one, but a check that cannot tell them apart vouches for neither field; a field read surely (no
+    plausible other value) is still vouched for by it."""
+    plausible = {n: [v for v, p in dists[n] if p >= PLAUSIBLE and v != chosen[n]] for n in check.fields()}
+    for mine in plausible[name]:
+        for other in check.fields():
+            if other == name:
+                continue
+            for theirs in plausible[other]:
+                if check_holds(check, {**chosen, name: mine, other: theirs}):
                     return True
     return False
 

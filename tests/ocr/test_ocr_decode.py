@@ -187,6 +187,25 @@ def test_two_x_boxes_misread_alike_cannot_confirm_each_other_even_when_each_read
     assert (out["pemilih_dptb_p"].value, out["pemilih_dptb_p"].accepted) == (85, False)
 
 
+def test_two_different_misreads_that_balance_confirm_neither_field() -> None:
+    # Found by bench/ocr.py on 3,000 forms (seed 31339 #1706, page 3 alone) once partners vouched from 0.8:
+    # 129 + 1 = 130 read 124 + 6 = 130, a 9 read 4 (0.81, 9 at 0.19) and a 1 read 6 (0.94, 1 at 0.03).
+    # The sure 130 is still confirmed by the sum; the two that may both be misread are not.
+    page = page3(
+        124,
+        6,
+        130,
+        suara_sah=boxes(1, 2, {4: 0.813, 9: 0.185, 8: 0.002}),
+        suara_tidak_sah=boxes(None, None, {6: 0.943, 1: 0.03, 2: 0.027}),
+    )
+    out = decide(page, PPWP)
+    assert [(out[n].value, out[n].accepted) for n in ("suara_sah", "suara_tidak_sah", "suara_total")] == [
+        (124, False),
+        (6, False),
+        (130, True),
+    ]
+
+
 def test_a_partner_read_fairly_surely_vouches() -> None:
     # 148 + 130 = 278 with the 4 of 148 at 0.85 (4 or 9): a misread there would break the row, not keep it.
     row = {
