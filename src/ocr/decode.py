@@ -317,7 +317,7 @@ def _doubtful_boxes(ev: Evidence) -> list[tuple[int, int, int]]:
         if top == BLANK_CLASS or row[top] >= BOX_SURE:
             continue
         order = [int(k) for k in np.argsort(-row) if int(k) != top]
-        if order[0] == BLANK_CLASS:
+        if order[0] == BLANK_CLASS and top != 0:  # a 0 whose runner-up is X is the same number
             out.append((b, top, 0))
         out.append((b, top, next(k for k in order if k != BLANK_CLASS)))
     return out

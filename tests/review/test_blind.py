@@ -1,6 +1,6 @@
 """Doubts settled blind, on a real photographed TPS read by the real reader (2024's kind: 47 read as 477).
 
-The reader leaves 14 fields in doubt on this TPS, two of them misread (87 → 875, 47 → 477). The KPPS types
+The reader leaves 15 fields in doubt on this TPS, two of them misread (87 → 875, 47 → 477). The KPPS types
 what the paper says without being shown the machine's number; agreeing numbers settle, the misreads never do
 and wait for the PPS, whose blind number opens a correction a second PPS approves. At the end every counted
 number is the truth and the audit chain replays every total.

@@ -1,5 +1,5 @@
 """A real photographed TPS read by the real reader once, and an office around it: what the blind-reading
-tests (API, pages, browser) share. The reader leaves 14 fields of this TPS in doubt, two misread (87 → 875,
+tests (API, pages, browser) share. The reader leaves 15 fields of this TPS in doubt, two misread (87 → 875,
 47 → 477: 2024's kind)."""
 
 from __future__ import annotations
