@@ -24,7 +24,10 @@ A field is ``accepted`` only when all of these hold, otherwise it goes to ``revi
 4. at least one independent reading agrees: a bubble column, a tally sum or a blind human reading equal to
    it, or an EQUAL check that holds with every other field in it read surely (≥ PARTNER_MIN) as its own
    digits say and caught in no broken check, and that no one writer's confusion made twice
-   (`same_hand_twin`) nor two plausible misreads (`two_misreads_balance`) could balance as well.
+   (`same_hand_twin`) nor two plausible misreads (`two_misreads_balance`) could balance as well;
+5. a field with a box flag the classifier cannot see past (`UNSEEN_INK`: two digits in a box, ink beside
+   it) has a witness that reads the number apart from its boxes: the bubbles, the tally, a person, or such
+   a check none of whose other fields is flagged (one officer's habit flags a whole row alike).
 A wrong number thus needs a confident misread that the bubbles or the arithmetic confirm by coincidence.
 A person's number never overrules the photo: a typed value other than the machine's own decoded reading (the
 page decoded without the person) fails rule 1 and goes to the next officer with both readings (the 2024
@@ -60,6 +63,15 @@ TALLY_MISS = 0.05  # P(a legible tally sum differs from the number written)
 # the reader confused is far rarer.
 HUMAN_MISS = 0.005
 MAX_SWEEPS = 4
+# Ink a digit box's classifier cannot see past, and what the reviewer is told. A flagged field needs a
+# witness that reads the number another way: a person's blind reading, the bubbles, the tally, or a check
+# none of whose other fields is flagged (one officer who wrote every number of a row a box to the right,
+# units outside, makes 125 + 103 = 228 read 12 + 10 = 22, which holds).
+NO_WITNESS = "Belum ada bacaan lain (bulatan/penjumlahan) yang menguatkan angka ini."
+UNSEEN_INK = {
+    "two_digits": "Ada dua angka dalam satu kotak — periksa angka ini.",
+    "ink_outside": "Ada coretan di luar kotak angka — periksa apakah ada angka tambahan.",
+}
 
 _VALUES = np.arange(1000)
 _DIGITS = np.stack([_VALUES // 100, _VALUES // 10 % 10, _VALUES % 10], axis=1)  # 1000×3
@@ -77,6 +89,8 @@ class Evidence:
     omr: int | None = None  # the total the bubbles spell, None when not legible or not on the page
     tally: int | None = None  # Σ of the row subtotals / marks, None when not legible
     human: int | None = None  # what an officer typed blind from the paper, None when nobody was asked
+    # Box flags for ink the classifier cannot see past (`UNSEEN_INK`): two digits in one box, ink beside it.
+    flags: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +302,7 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
             agreeing.append("human")
         mine = page.of[name]
         broken = [c for c in mine if check_holds(c, chosen) is False and check_holds(c, view) is not True]
+        sees_ink = bool(agreeing)  # the bubbles, the tally or a person read the number apart from its boxes
         for c in mine:
             if (
                 c.relation is Relation.EQUAL
@@ -297,8 +312,11 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
                 and not two_misreads_balance(c, name, page.dists, chosen)
             ):
                 agreeing.append(f"cek:{c.rule.value}")
+                sees_ink |= not any(evidence[o].flags for o in c.fields() if o != name)
         read = machine[name] if ev.human is not None else own[name]
         reason = _reason(ev, value, post, read, posterior, broken, agreeing)
+        if ev.flags and not sees_ink and reason in (None, NO_WITNESS):  # the ink says more than "no witness"
+            reason = UNSEEN_INK[min(ev.flags)]
         if reason is None and value is not None and value > page.limit:
             reason = f"Angka {value} melebihi batas {page.limit} untuk satu TPS — kemungkinan salah baca."
         out[name] = Decision(
@@ -415,5 +433,5 @@ def _reason(
         alt = next((v for v, _ in post if v != value), None)
         return f"Tulisan angka kurang jelas (mungkin {alt}) — periksa angka ini."
     if not agreeing:
-        return "Belum ada bacaan lain (bulatan/penjumlahan) yang menguatkan angka ini."
+        return NO_WITNESS
     return None

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ocr.cells import DigitModel, cut_cell, paper_level
-from ocr.decode import BLANK_CLASS, Decision, Evidence, decide
+from ocr.decode import BLANK_CLASS, UNSEEN_INK, Decision, Evidence, decide
 from ocr.forms.spec import PageSpec
 from ocr.locate import Gray, Located
 from ocr.omr import read_total
@@ -23,7 +23,10 @@ from ocr.tally_marks import read_subtotals
 from reconcile.contest import Contest
 
 KEEP_ALTERNATIVE = 1e-4  # class probabilities kept in the reading: enough to decode again later
-SEEN_BY_A_PERSON = frozenset({"two_digits", "ink_outside"})  # box flags a blind human reading settles
+SLID = (
+    "Posisi baris pada foto tidak pasti (kertas terlipat/melengkung) — angka ini mungkin terbaca dari baris "
+    "sebelahnya; periksa semua angka halaman ini."
+)
 
 
 def _quad(
@@ -69,7 +72,8 @@ def read_page(
     for i, num in enumerate(spec.numbers):
         omr = read_total(page, num.bubbles, px_per_mm, paper) if num.bubbles else None
         tally = read_subtotals(page, num.tally, model, px_per_mm) if num.tally else None
-        evidence[num.field] = Evidence(num.field, probs[i], omr=omr, tally=tally)
+        flags = frozenset(f for c in cells[num.field] for f in c.flags if f in UNSEEN_INK)
+        evidence[num.field] = Evidence(num.field, probs[i], omr=omr, tally=tally, flags=flags)
         digits[num.field] = tuple(
             _digit(
                 probs[i][j],
@@ -92,19 +96,12 @@ def _readings(
 ) -> dict[str, FieldReading]:
     out: dict[str, FieldReading] = {}
     for name, d in decisions.items():
-        flagged = sorted({f for g in digits[name] for f in g.flags}, key=lambda f: (f != "slid", f))
-        if "human" in d.agreeing:
-            # A person who read the paper and typed this very number has looked for the extra digit these
-            # flags ask about. A slid registration stays: the reader may have read the neighbouring row.
-            flagged = [f for f in flagged if f not in SEEN_BY_A_PERSON]
         reason = d.reason
-        if reason is None and flagged:  # what the classifier cannot see still blocks acceptance
-            reason = {
-                "two_digits": "Ada dua angka dalam satu kotak — periksa angka ini.",
-                "ink_outside": "Ada coretan di luar kotak angka — periksa apakah ada angka tambahan.",
-                "slid": "Posisi baris pada foto tidak pasti (kertas terlipat/melengkung) — angka ini mungkin "
-                "terbaca dari baris sebelahnya; periksa semua angka halaman ini.",
-            }[flagged[0]]
+        # A page whose registration slid may have been read a row off, and a row off still adds up (the
+        # neighbouring row is a sum too): no witness on the page clears it, not even a person's reading.
+        slid = any("slid" in g.flags for g in digits[name])
+        if slid and (reason is None or reason in UNSEEN_INK.values()):
+            reason = SLID
         ev = evidence[name]
         out[name] = FieldReading(
             name=name,
@@ -153,6 +150,7 @@ def decode_tps(
             omr=f.evidence.get("omr"),
             tally=f.evidence.get("tally"),
             human=(human or {}).get(n),
+            flags=frozenset(g for d in f.digits for g in d.flags if g in UNSEEN_INK),
         )
         for n, f in fields.items()
     }

@@ -218,6 +218,35 @@ def test_a_partner_read_fairly_surely_vouches() -> None:
     assert (out["pemilih_dpt_j"].value, out["pemilih_dpt_j"].accepted) == (278, True)
 
 
+def test_a_flagged_number_is_settled_by_a_check_of_clean_numbers() -> None:
+    # Ink beside V.A's units box: the classifier cannot see it, but V.B and V.C, read surely and unflagged,
+    # say the boxes hold the whole number (a units digit pushed out of its box would break 203 + 4 = 207).
+    ev = page3(203, 4, 207)
+    ev["suara_sah"] = replace(ev["suara_sah"], flags=frozenset({"ink_outside"}))
+    out = decide(ev, PPWP)
+    assert (out["suara_sah"].value, out["suara_sah"].accepted) == (203, True)
+    # With no clean check, the flag stands and says why.
+    alone = decide({"suara_sah": ev["suara_sah"]}, PPWP)["suara_sah"]
+    assert not alone.accepted and "di luar kotak" in (alone.reason or "")
+
+
+def test_a_row_written_a_box_to_the_right_is_not_settled_by_its_own_sum() -> None:
+    # 125 + 103 = 228 written one box to the right, each units digit beside its box: the boxes read
+    # 12 + 10 = 22, which holds. One officer's habit flags every number of the row alike, so the row's sum
+    # vouches for none of them.
+    flagged = frozenset({"ink_outside"})
+    row = {n: Evidence(n, written(v), flags=flagged) for n, v in ROW_SHIFTED.items()}
+    out = decide(row, PPWP)
+    assert [(d.value, d.accepted) for d in out.values()] == [(12, False), (10, False), (22, False)]
+    assert all("di luar kotak" in (d.reason or "") for d in out.values())
+    # Two digits crowded into one box are the same kind of doubt.
+    crowded = {**row, "pemilih_dpt_p": replace(row["pemilih_dpt_p"], flags=frozenset({"two_digits"}))}
+    assert not decide(crowded, PPWP)["pemilih_dpt_p"].accepted
+
+
+ROW_SHIFTED = {"pemilih_dpt_l": 12, "pemilih_dpt_p": 10, "pemilih_dpt_j": 22}
+
+
 def test_a_tally_misread_does_not_outvote_digits_and_bubbles_that_agree() -> None:
     both = decide({"suara_paslon_1": Evidence("suara_paslon_1", written(74), omr=74, tally=47)}, PPWP)
     assert both["suara_paslon_1"].accepted and both["suara_paslon_1"].value == 74

@@ -51,10 +51,21 @@ def test_bubble_that_disagrees_sends_that_total_to_review(reader: PhotoReader) -
     assert r.fields["suara_paslon_2"].status == "accepted"
 
 
-def test_extra_digit_beside_the_units_box_goes_to_review(reader: PhotoReader) -> None:
+def test_extra_digit_beside_the_units_box_counts_only_what_the_sum_confirms(reader: PhotoReader) -> None:
+    # The 74 → 748 case: the reader reads the boxes, flags the ink beside them, and lets the flagged number
+    # through only when a check of clean numbers confirms it (203 + 4 = 207, each read surely).
     r = _read(reader, fill(P3, SUMS, beside={"suara_sah": "8"}))
     f = r.fields["suara_sah"]
-    assert f.status == "review" and "ink_outside" in f.digits[2].flags
+    assert "ink_outside" in f.digits[2].flags
+    assert (f.value, f.status) == (203, "accepted")
+    # Ink beside two numbers of the same sum: the sum cannot vouch for either (a row written one box to the
+    # right still adds up), so both wait for a person.
+    r = _read(reader, fill(P3, SUMS, beside={"suara_sah": "8", "suara_total": "5"}))
+    assert {n: r.fields[n].status for n in ("suara_sah", "suara_total")} == {
+        "suara_sah": "review",
+        "suara_total": "review",
+    }
+    assert "di luar kotak" in (r.fields["suara_sah"].reason or "")
 
 
 def test_a_page_3_that_breaks_its_sum_is_not_accepted(reader: PhotoReader) -> None:
