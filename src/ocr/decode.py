@@ -22,9 +22,10 @@ A field is ``accepted`` only when all of these hold, otherwise it goes to ``revi
    blind as the machine did, a check is judged with the people's numbers in it: a check broken only by a
    partner where a person and the machine disagree, which goes to the next officer, holds);
 4. at least one independent reading agrees: a bubble column, a tally sum or a blind human reading equal to
-   it, or an EQUAL check that holds with every other field in it read surely (≥ PARTNER_MIN) as its own
-   digits say and caught in no broken check, and that no one writer's confusion made twice
-   (`same_hand_twin`) nor two plausible misreads (`two_misreads_balance`) could balance as well;
+   it, or an EQUAL check (`vouches`) that holds with every other field in it read as its own digits say (at
+   ≥ PARTNER_MIN) and caught in no broken check — or pinned to its value by another check of such fields
+   without this one — and that no one writer's confusion made twice (`same_hand_twin`) nor two misreads,
+   each plausible or jointly a rival of the pair read (`two_misreads_balance`), could balance as well;
 5. a field with a box flag the classifier cannot see past (`UNSEEN_INK`: two digits in a box, ink beside
    it) has a witness that reads the number apart from its boxes: the bubbles, the tally, a person, or such
    a check none of whose other fields is flagged (one officer's habit flags a whole row alike).
@@ -37,7 +38,7 @@ lesson: one tired "sesuai" must not settle a number alone).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from itertools import product
 
@@ -48,9 +49,10 @@ from reconcile.contest import Check, Contest, Relation
 
 BLANK_CLASS = 10
 MIN_POSTERIOR = 0.995
-PARTNER_MIN = 0.8  # a field vouches for its check partners only when its own digits read it this surely
+PARTNER_MIN = 0.5  # a field vouches for its check partners only when its own digits read it this surely
 BOX_SURE = 0.95  # a box read below this is doubtful: its runner-up may be one writer's confusion (twins)
 PLAUSIBLE = 0.005  # a value its digits give this much may be what was written: a check must rule it out
+RIVAL = 1e-3  # two misreads this likely, jointly, beside the pair read are a rival reading of a check
 TOP_K = 16  # values per field the decoder considers; the rest of the mass counts as "something else"
 SHOWN = 5  # candidates kept in a decision for the reviewer
 SLIP_SMALL = 0.02  # P(an officer's check is off by ≤ SMALL_SLIP) — e.g. a units digit mis-added
@@ -281,6 +283,19 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
         for n, d in page.dists.items()
         if chosen[n] == own[n] and n not in broken_fields and d[0][1] >= PARTNER_MIN
     }
+    # A partner the arithmetic moved, or read doubtfully, still vouches when another check pins its value
+    # from sound fields alone, a check without the field vouched for (no circle): V.C = ballots used pins a
+    # doubtful "ballots used", which then vouches in the ballot sum for the ballots returned.
+    pins = {
+        n: [c for c in page.of[n] if vouches(c, n, sound, evidence, page, chosen)]
+        for n in page.dists
+        if n not in sound and n not in broken_fields and chosen[n] is not None
+    }
+
+    def stands(partner: str, check: Check, name: str) -> bool:
+        pinned_by = pins.get(partner, ())
+        return partner in sound or any(p is not check and name not in p.fields() for p in pinned_by)
+
     # What the people typed, over the decoded values: a check broken only by a field where a person and the
     # machine disagree (that field goes to the next officer with both readings) holds on the people's numbers.
     said = chosen | {n: e.human for n, e in evidence.items() if e.human is not None}
@@ -304,13 +319,7 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
         broken = [c for c in mine if check_holds(c, chosen) is False and check_holds(c, view) is not True]
         sees_ink = bool(agreeing)  # the bubbles, the tally or a person read the number apart from its boxes
         for c in mine:
-            if (
-                c.relation is Relation.EQUAL
-                and check_holds(c, chosen)
-                and all(o == name or o in sound for o in c.fields())
-                and not same_hand_twin(c, name, evidence, chosen)
-                and not two_misreads_balance(c, name, page.dists, chosen)
-            ):
+            if vouches(c, name, sound, evidence, page, chosen, stands):
                 agreeing.append(f"cek:{c.rule.value}")
                 sees_ink |= not any(evidence[o].flags for o in c.fields() if o != name)
         read = machine[name] if ev.human is not None else own[name]
@@ -323,6 +332,29 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
             name, value, posterior, reason is None, tuple(post[:SHOWN]), reason, tuple(agreeing)
         )
     return out
+
+
+def vouches(
+    check: Check,
+    name: str,
+    sound: set[str],
+    evidence: dict[str, Evidence],
+    page: _Page,
+    chosen: dict[str, Value],
+    stands: Callable[[str, Check, str], bool] | None = None,
+) -> bool:
+    """Does an EQUAL check confirm `name`'s value? It holds; every other field of it stands (read as its own
+    digits say, at ≥ PARTNER_MIN, in no broken check: `sound`; or as `stands` allows); and neither one
+    writer's confusion made twice nor two plausible misreads could balance it as well."""
+    return (
+        check.relation is Relation.EQUAL
+        and bool(check_holds(check, chosen))
+        and all(
+            o == name or o in sound or (stands is not None and stands(o, check, name)) for o in check.fields()
+        )
+        and not same_hand_twin(check, name, evidence, chosen)
+        and not two_misreads_balance(check, name, page.dists, chosen)
+    )
 
 
 def _doubtful_boxes(ev: Evidence) -> list[tuple[int, int, int]]:
@@ -389,16 +421,24 @@ def same_hand_twin(check: Check, name: str, evidence: dict[str, Evidence], chose
 def two_misreads_balance(check: Check, name: str, dists: dict[str, Dist], chosen: dict[str, Value]) -> bool:
     """Could `name` and one partner both be misread and the check still hold? Each with another value its
     digits make plausible (≥ PLAUSIBLE): 124 + 6 = 130 read for 129 + 1 = 130 (4 at 0.81, 9 at 0.19; 6 at
-    0.94, 1 at 0.03: bench/ocr.py seed 31339 #1706). Two different confusions that balance are rarer than
-    one, but a check that cannot tell them apart vouches for neither field; a field read surely (no
-    plausible other value) is still vouched for by it."""
-    plausible = {n: [v for v, p in dists[n] if p >= PLAUSIBLE and v != chosen[n]] for n in check.fields()}
-    for mine in plausible[name]:
+    0.94, 1 at 0.03: bench/ocr.py seed 31339 #1706); or a pair of other values whose joint probability is
+    within RIVAL of the pair read: a field read surely beside a doubtful partner (the 6 at 0.55) is vouched
+    for only when no unlikely misread of its own pairs with the partner's likely one. Two different
+    confusions that balance are rarer than one, but a check that cannot tell them apart vouches for neither
+    field; a field read surely beside sure partners is still vouched for by it."""
+    prob = {n: dict(dists[n]) for n in check.fields()}
+    for mine, p_mine in dists[name]:
+        if mine == chosen[name]:
+            continue
         for other in check.fields():
             if other == name:
                 continue
-            for theirs in plausible[other]:
-                if check_holds(check, {**chosen, name: mine, other: theirs}):
+            read = prob[name].get(chosen[name], 0.0) * prob[other].get(chosen[other], 0.0)
+            for theirs, p_theirs in dists[other]:
+                if theirs == chosen[other]:
+                    continue
+                plausible = min(p_mine, p_theirs) >= PLAUSIBLE or p_mine * p_theirs >= RIVAL * read
+                if plausible and check_holds(check, {**chosen, name: mine, other: theirs}):
                     return True
     return False
 

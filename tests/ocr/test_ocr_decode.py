@@ -150,11 +150,58 @@ def test_a_doubtful_hundreds_digit_the_row_sum_settles_is_accepted() -> None:
     }
     out = decide({n: Evidence(n, p) for n, p in row.items()}, PPWP)
     assert (out["pemilih_dpt_j"].value, out["pemilih_dpt_j"].accepted) == (278, True)
-    # … but a doubtful 278 vouches for nobody: L and P wait for a person or another reading.
+    # The 278 at 0.6 vouches for L and P too: its other readings (78, 578) balance the row only with a misread
+    # of L or P that their digits make a thousand times less likely than what they read.
+    assert [(out[n].value, out[n].accepted) for n in ("pemilih_dpt_l", "pemilih_dpt_p")] == [
+        (148, True),
+        (130, True),
+    ]
+    # … but a 278 read at under half (PARTNER_MIN) vouches for nobody: L and P wait for another reading.
+    fainter = {**row, "pemilih_dpt_j": boxes({2: 0.45, BLANK_CLASS: 0.3, 5: 0.25}, 7, 8)}
+    out = decide({n: Evidence(n, p) for n, p in fainter.items()}, PPWP)
     assert [(out[n].value, out[n].accepted) for n in ("pemilih_dpt_l", "pemilih_dpt_p")] == [
         (148, False),
         (130, False),
     ]
+
+
+def test_a_sure_number_beside_a_doubtful_partner_is_not_vouched_when_their_misreads_pair_up() -> None:
+    # 148 + 130 = 278, L's hundreds 1 at 0.997 (X at 0.003: 48), J's hundreds 2 at 0.55 (1 at 0.45: 178).
+    # 48 + 130 = 178 balances too. L's misread alone is under PLAUSIBLE, but jointly with J's likely one it
+    # is within RIVAL of the pair read: the row cannot tell 148/278 from 48/178 and vouches for neither.
+    row = {
+        "pemilih_dpt_l": boxes({1: 0.997, BLANK_CLASS: 0.003}, 4, 8),
+        "pemilih_dpt_p": written(130),
+        "pemilih_dpt_j": boxes({2: 0.55, 1: 0.45}, 7, 8),
+    }
+    out = decide({n: Evidence(n, p) for n, p in row.items()}, PPWP)
+    assert (out["pemilih_dpt_l"].value, out["pemilih_dpt_l"].accepted) == (148, False)
+    # With L's hundreds read surely the pair is a million times less likely than the reading: vouched.
+    sure = {**row, "pemilih_dpt_l": written(148)}
+    assert decide({n: Evidence(n, p) for n, p in sure.items()}, PPWP)["pemilih_dpt_l"].accepted
+
+
+def test_a_partner_the_arithmetic_moved_vouches_once_another_check_pins_it() -> None:
+    # Ballots used read 198 (8 at 0.6, 3 at 0.4); B.4 = 193 and the ballot sum 270 = 1 + 76 + 193 both say
+    # 193, so the decoder moves it (and sends it to a person: the arithmetic overruled its digits).
+    # "B.4 = ballots used" pins 193 from a sure B.4 alone, so the ballot sum still vouches for received,
+    # spoilt and unused.
+    ev = {
+        n: Evidence(n, p)
+        for n, p in {
+            "surat_diterima": written(270),
+            "surat_dikembalikan": written(1),
+            "surat_sisa": written(76),
+            "surat_digunakan": boxes(1, 9, {8: 0.6, 3: 0.4}),
+            "pengguna_total_j": written(193),
+        }.items()
+    }
+    out = decide(ev, PPWP)
+    assert (out["surat_digunakan"].value, out["surat_digunakan"].accepted) == (193, False)
+    assert all(out[n].accepted for n in ("surat_diterima", "surat_dikembalikan", "surat_sisa"))
+    # Without the pin (no B.4 on the page) the moved number vouches for nobody.
+    alone = decide({n: e for n, e in ev.items() if n != "pengguna_total_j"}, PPWP)
+    assert not any(alone[n].accepted for n in ("surat_diterima", "surat_dikembalikan", "surat_sisa"))
 
 
 def test_two_x_boxes_misread_alike_cannot_confirm_each_other() -> None:
