@@ -23,7 +23,8 @@ A field is ``accepted`` only when all of these hold, otherwise it goes to ``revi
    partner where a person and the machine disagree, which goes to the next officer, holds);
 4. at least one independent reading agrees: a bubble column, a tally sum or a blind human reading equal to
    it, or an EQUAL check (`vouches`) that holds with every other field in it read as its own digits say (at
-   ≥ PARTNER_MIN) and caught in no broken check — or pinned to its value by another check of such fields
+   ≥ PARTNER_MIN; moved by the arithmetic to a value they gave ≥ MOVED_MIN) and caught in no broken check
+   — or pinned to its value by another check of such fields
    without this one — and that no one writer's confusion made twice (`same_hand_twin`) nor two misreads,
    each plausible or jointly a rival of the pair read (`two_misreads_balance`), could balance as well;
 5. a field with a box flag the classifier cannot see past (`UNSEEN_INK`: two digits in a box, ink beside
@@ -50,6 +51,7 @@ from reconcile.contest import Check, Contest, Relation
 BLANK_CLASS = 10
 MIN_POSTERIOR = 0.995
 PARTNER_MIN = 0.5  # a field vouches for its check partners only when its own digits read it this surely
+MOVED_MIN = 0.1  # … or, when the arithmetic moved it, when its digits gave the value it moved to this much
 BOX_SURE = 0.95  # a box read below this is doubtful: its runner-up may be one writer's confusion (twins)
 PLAUSIBLE = 0.005  # a value its digits give this much may be what was written: a check must rule it out
 RIVAL = 1e-3  # two misreads this likely, jointly, beside the pair read are a rival reading of a check
@@ -273,15 +275,18 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
     if any(e.human is not None for e in evidence.values()):
         alone = {n: replace(e, human=None) for n, e in evidence.items()}
         machine = _Page(alone, page.checks, page.limit).best()
-    # A check confirms a field only through partners read as their own digits say and caught in no broken
-    # check: a partner the arithmetic moved, or one in a mismatch, may be the misread itself.
-    # It must also be legible on its own: two X boxes both misread as 8 (one writer's X, read the same way
-    # twice) can make 3 + 85 = 88 hold, and a doubtful 88 must not vouch for 85.
+    # A check confirms a field only through partners caught in no broken check (one in a mismatch may be the
+    # misread itself) whose own digits make their value likely: read so at ≥ PARTNER_MIN, or, for a partner
+    # the arithmetic moved off what it read, giving the value it moved to ≥ MOVED_MIN (then what it read is
+    # a rival `two_misreads_balance` weighs, and its misread a confusion `same_hand_twin` tries elsewhere).
+    # Two X boxes both misread as 8 (one writer's X, read the same way twice) can make 3 + 85 = 88 hold: the
+    # twin rule, not the partner's confidence, is what stops a doubtful 88 vouching for 85.
     broken_fields = {n for c in page.checks if check_holds(c, chosen) is False for n in c.fields()}
     sound = {
         n
         for n, d in page.dists.items()
-        if chosen[n] == own[n] and n not in broken_fields and d[0][1] >= PARTNER_MIN
+        if n not in broken_fields
+        and dict(d).get(chosen[n], 0.0) >= (PARTNER_MIN if chosen[n] == own[n] else MOVED_MIN)
     }
     # A partner the arithmetic moved, or read doubtfully, still vouches when another check pins its value
     # from sound fields alone, a check without the field vouched for (no circle): V.C = ballots used pins a
@@ -373,6 +378,21 @@ def _doubtful_boxes(ev: Evidence) -> list[tuple[int, int, int]]:
     return out
 
 
+def _confusions(ev: Evidence, digits: str) -> list[tuple[int, int, int]]:
+    """(the field as the writer may have meant it, digit read, digit meant) for each confusion its boxes
+    show: a doubtful box read as `digits` says (meant: its runner-up), and a box the arithmetic moved off
+    what it read (meant: the digit the decoder chose, the field itself as chosen)."""
+    out = []
+    for box, read, other in _doubtful_boxes(ev):
+        if digits[box] == str(read):
+            out.append((int(digits[:box] + str(other) + digits[box + 1 :]), read, other))
+    for box, row in enumerate(ev.probs):
+        top = int(np.argmax(row))
+        if top != BLANK_CLASS and str(top) != digits[box]:
+            out.append((int(digits), top, int(digits[box])))
+    return out
+
+
 def _swapped(value: int, read: int, other: int) -> set[int]:
     """`value` with any of its digits `read` written `other` instead (the same hand, the same confusion)."""
     digits = str(value)
@@ -393,7 +413,9 @@ def same_hand_twin(check: Check, name: str, evidence: dict[str, Evidence], chose
     (`name` among them), satisfy the check too, the arithmetic cannot tell the two apart — a writer whose 7
     reads as 1 writes 270 = 1 + 76 + 193 that reads 210 = 1 + 16 + 193 (bench/ocr.py, seed 47001 #177).
     The doubt may sit in `name` (the 1 of 210 at 0.93) or in a partner (then it is 16, its 1 read surely,
-    that the confusion explains). The check then vouches for nothing."""
+    that the confusion explains). A box the arithmetic moved off what it read is a confusion shown outright
+    (read `d`, meant the chosen `e`: `_confusions`); the field's own other `d` boxes may be `e` as well. The
+    check then vouches for nothing."""
     if chosen.get(name) is None:
         return False
     fields = check.fields()
@@ -403,16 +425,14 @@ def same_hand_twin(check: Check, name: str, evidence: dict[str, Evidence], chose
             continue
         digits = f"{value:0{len(evidence[source].probs)}d}"
         others = [o for o in fields if o != source]
-        for box, read, other in _doubtful_boxes(evidence[source]):
-            if digits[box] != str(read):
-                continue
-            twin = int(digits[:box] + str(other) + digits[box + 1 :])
+        for twin, read, other in _confusions(evidence[source], digits):
             options: list[list[Value]] = [
                 [v, *sorted(_swapped(v, read, other))] if (v := chosen[o]) is not None else [None]
                 for o in others
             ]
-            for combo in product(*options):
-                trial = {**chosen, source: twin, **dict(zip(others, combo, strict=True))}
+            # The writer's other `read` digits, in this field too, may be the same confusion.
+            for combo in product([twin, *sorted(_swapped(twin, read, other))], *options):
+                trial = {**chosen, **dict(zip([source, *others], combo, strict=True))}
                 if trial[name] != chosen[name] and check_holds(check, trial):
                     return True
     return False

@@ -181,18 +181,55 @@ def test_a_sure_number_beside_a_doubtful_partner_is_not_vouched_when_their_misre
     assert decide({n: Evidence(n, p) for n, p in sure.items()}, PPWP)["pemilih_dpt_l"].accepted
 
 
+def test_a_partner_the_arithmetic_moved_to_a_value_its_digits_allow_vouches() -> None:
+    # 23 + 50 = 73 with J's tens 1 at 0.7, 7 at 0.3: J reads 13 and the row moves it to 73, a value its own
+    # digits gave 30 % (≥ MOVED_MIN). J goes to a person; L and P are confirmed: J's reading 13 balances
+    # the row only with an L or P misread their digits make unlikely (no rival), and neither holds a 1 the
+    # writer's 1-for-7 could be hiding in.
+    row = {
+        "pemilih_dpt_l": written(23),
+        "pemilih_dpt_p": written(50),
+        "pemilih_dpt_j": boxes(None, {1: 0.7, 7: 0.3}, 3),
+    }
+    out = decide({n: Evidence(n, p) for n, p in row.items()}, PPWP)
+    assert (out["pemilih_dpt_j"].value, out["pemilih_dpt_j"].accepted) == (73, False)
+    assert [(out[n].value, out[n].accepted) for n in ("pemilih_dpt_l", "pemilih_dpt_p")] == [
+        (23, True),
+        (50, True),
+    ]
+    # Moved to a value its digits gave under MOVED_MIN, J vouches for nobody.
+    faint = {**row, "pemilih_dpt_j": boxes(None, {1: 0.95, 7: 0.05}, 3)}
+    out = decide({n: Evidence(n, p) for n, p in faint.items()}, PPWP)
+    assert out["pemilih_dpt_j"].value == 73 and not out["pemilih_dpt_l"].accepted
+
+
+def test_a_confusion_the_arithmetic_corrected_in_one_number_is_sought_in_the_others() -> None:
+    # 27 + 50 = 77 by a writer whose 7 reads as 1: L reads 21 (surely), J reads 11 (tens 1 at 0.7, units 1
+    # at 0.97), and the row moves J to 71 — a 1 that is a 7. That same confusion in L's units and
+    # J's units balances the row as 27 + 50 = 77: the row cannot tell, so it does not vouch for L. (P reads
+    # 50 under both, so the row confirms it either way.)
+    row = {
+        "pemilih_dpt_l": written(21),
+        "pemilih_dpt_p": written(50),
+        "pemilih_dpt_j": boxes(None, {1: 0.7, 7: 0.3}, {1: 0.97, 7: 0.03}),
+    }
+    out = decide({n: Evidence(n, p) for n, p in row.items()}, PPWP)
+    assert (out["pemilih_dpt_l"].value, out["pemilih_dpt_l"].accepted) == (21, False)
+    assert (out["pemilih_dpt_p"].value, out["pemilih_dpt_p"].accepted) == (50, True)
+
+
 def test_a_partner_the_arithmetic_moved_vouches_once_another_check_pins_it() -> None:
-    # Ballots used read 198 (8 at 0.6, 3 at 0.4); B.4 = 193 and the ballot sum 270 = 1 + 76 + 193 both say
-    # 193, so the decoder moves it (and sends it to a person: the arithmetic overruled its digits).
-    # "B.4 = ballots used" pins 193 from a sure B.4 alone, so the ballot sum still vouches for received,
-    # spoilt and unused.
+    # Ballots used read 198 (8 at 0.95, 3 at 0.05); B.4 = 193 and the ballot sum 270 = 1 + 76 + 193 both
+    # say 193, so the decoder moves it (and sends it to a person: the arithmetic overruled its digits).
+    # Its digits gave 193 too little (under MOVED_MIN) to vouch on their own, but "B.4 = ballots used" pins
+    # 193 from a sure B.4 alone, so the ballot sum still vouches for received, spoilt and unused.
     ev = {
         n: Evidence(n, p)
         for n, p in {
             "surat_diterima": written(270),
             "surat_dikembalikan": written(1),
             "surat_sisa": written(76),
-            "surat_digunakan": boxes(1, 9, {8: 0.6, 3: 0.4}),
+            "surat_digunakan": boxes(1, 9, {8: 0.95, 3: 0.05}),
             "pengguna_total_j": written(193),
         }.items()
     }
