@@ -23,10 +23,10 @@ A field is ``accepted`` only when all of these hold, otherwise it goes to ``revi
    partner where a person and the machine disagree, which goes to the next officer, holds);
 4. at least one independent reading agrees: a bubble column, a tally sum or a blind human reading equal to
    it, or an EQUAL check (`vouches`) that holds with every other field in it read as its own digits say (at
-   ≥ PARTNER_MIN; moved by the arithmetic to a value they gave ≥ MOVED_MIN) and caught in no broken check
-   — or pinned to its value by another check of such fields
-   without this one — and that no one writer's confusion made twice (`same_hand_twin`) nor two misreads,
-   each plausible or jointly a rival of the pair read (`two_misreads_balance`), could balance as well;
+   ≥ PARTNER_MIN; moved by the arithmetic to a value they gave ≥ MOVED_MIN) and caught in no broken check,
+   or pinned to its value by another check of such fields without this one; and that no one writer's
+   confusion made twice (`same_hand_twin`) nor two misreads, each plausible or jointly a rival of the pair
+   read (`two_misreads_balance`), could balance as well;
 5. a field with a box flag the classifier cannot see past (`UNSEEN_INK`: two digits in a box, ink beside
    it) has a witness that reads the number apart from its boxes: the bubbles, the tally, a person, or such
    a check none of whose other fields is flagged (one officer's habit flags a whole row alike).
@@ -348,9 +348,10 @@ def vouches(
     chosen: dict[str, Value],
     stands: Callable[[str, Check, str], bool] | None = None,
 ) -> bool:
-    """Does an EQUAL check confirm `name`'s value? It holds; every other field of it stands (read as its own
-    digits say, at ≥ PARTNER_MIN, in no broken check: `sound`; or as `stands` allows); and neither one
-    writer's confusion made twice nor two plausible misreads could balance it as well."""
+    """Does an EQUAL check confirm `name`'s value? It holds; every other field of it stands (`sound`: in no
+    broken check, its digits giving its value ≥ PARTNER_MIN, or ≥ MOVED_MIN where the arithmetic moved it;
+    or as `stands` allows: pinned by another check); and neither one writer's confusion made twice nor two
+    misreads could balance it as well."""
     return (
         check.relation is Relation.EQUAL
         and bool(check_holds(check, chosen))
