@@ -50,7 +50,7 @@ from reconcile.contest import Check, Contest, Relation
 
 BLANK_CLASS = 10
 MIN_POSTERIOR = 0.995
-PARTNER_MIN = 0.5  # a field vouches for its check partners only when its own digits read it this surely
+PARTNER_MIN = 0.8  # a field vouches for its check partners only when its own digits read it this surely
 MOVED_MIN = 0.1  # … or, when the arithmetic moved it, when its digits gave the value it moved to this much
 BOX_SURE = 0.95  # a box read below this is doubtful: its runner-up may be one writer's confusion (twins)
 PLAUSIBLE = 0.005  # a value its digits give this much may be what was written: a check must rule it out
@@ -280,12 +280,17 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
     # the arithmetic moved off what it read, giving the value it moved to ≥ MOVED_MIN (then what it read is
     # a rival `two_misreads_balance` weighs, and its misread a confusion `same_hand_twin` tries elsewhere).
     # Two X boxes both misread as 8 (one writer's X, read the same way twice) can make 3 + 85 = 88 hold: the
-    # twin rule, not the partner's confidence, is what stops a doubtful 88 vouching for 85.
+    # twin rule stops a doubtful 88 vouching for 85. PARTNER_MIN stays 0.8 for what no rule models: at 0.5
+    # a 209 read at 0.70 (three doubtful boxes) vouched for 1 in 289 = 206 + 2 + 81, one writer's 8 read as
+    # 0 and as X (bench/ocr.py seed 31341 #633). A partner whose boxes carry a flag (ink the classifier
+    # cannot see) and that the arithmetic moved is doubly unread: 140 moved to 240 vouched for 113 in
+    # 115 + 127 = 242 (#4128, page 1 alone).
     broken_fields = {n for c in page.checks if check_holds(c, chosen) is False for n in c.fields()}
     sound = {
         n
         for n, d in page.dists.items()
         if n not in broken_fields
+        and not (evidence[n].flags and chosen[n] != own[n])
         and dict(d).get(chosen[n], 0.0) >= (PARTNER_MIN if chosen[n] == own[n] else MOVED_MIN)
     }
     # A partner the arithmetic moved, or read doubtfully, still vouches when another check pins its value
@@ -294,7 +299,7 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
     pins = {
         n: [c for c in page.of[n] if vouches(c, n, sound, evidence, page, chosen)]
         for n in page.dists
-        if n not in sound and n not in broken_fields and chosen[n] is not None
+        if n not in sound and n not in broken_fields and chosen[n] is not None and not evidence[n].flags
     }
 
     def stands(partner: str, check: Check, name: str) -> bool:
