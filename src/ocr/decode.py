@@ -297,7 +297,7 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
     # from sound fields alone, a check without the field vouched for (no circle): V.C = ballots used pins a
     # doubtful "ballots used", which then vouches in the ballot sum for the ballots returned.
     pins = {
-        n: [c for c in page.of[n] if vouches(c, n, sound, evidence, page, chosen)]
+        n: [c for c in page.of[n] if vouches(c, n, lambda o, *_: o in sound, evidence, page, chosen)]
         for n in page.dists
         if n not in sound and n not in broken_fields and chosen[n] is not None and not evidence[n].flags
     }
@@ -329,7 +329,7 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
         broken = [c for c in mine if check_holds(c, chosen) is False and check_holds(c, view) is not True]
         sees_ink = bool(agreeing)  # the bubbles, the tally or a person read the number apart from its boxes
         for c in mine:
-            if vouches(c, name, sound, evidence, page, chosen, stands):
+            if vouches(c, name, stands, evidence, page, chosen):
                 agreeing.append(f"cek:{c.rule.value}")
                 sees_ink |= not any(evidence[o].flags for o in c.fields() if o != name)
         read = machine[name] if ev.human is not None else own[name]
@@ -347,22 +347,19 @@ def decide(evidence: dict[str, Evidence], contest: Contest) -> dict[str, Decisio
 def vouches(
     check: Check,
     name: str,
-    sound: set[str],
+    stands: Callable[[str, Check, str], bool],
     evidence: dict[str, Evidence],
     page: _Page,
     chosen: dict[str, Value],
-    stands: Callable[[str, Check, str], bool] | None = None,
 ) -> bool:
-    """Does an EQUAL check confirm `name`'s value? It holds; every other field of it stands (`sound`: in no
-    broken check, its digits giving its value ≥ PARTNER_MIN, or ≥ MOVED_MIN where the arithmetic moved it;
-    or as `stands` allows: pinned by another check); and neither one writer's confusion made twice nor two
-    misreads could balance it as well."""
+    """Does an EQUAL check confirm `name`'s value? It holds; every other field of it stands (`stands(partner,
+    check, name)`: in `decide`, sound — in no broken check, its digits giving its value ≥ PARTNER_MIN, or
+    ≥ MOVED_MIN where the arithmetic moved it — or pinned by another check); and neither one writer's
+    confusion made twice nor two misreads could balance it as well."""
     return (
         check.relation is Relation.EQUAL
         and bool(check_holds(check, chosen))
-        and all(
-            o == name or o in sound or (stands is not None and stands(o, check, name)) for o in check.fields()
-        )
+        and all(o == name or stands(o, check, name) for o in check.fields())
         and not same_hand_twin(check, name, evidence, chosen)
         and not two_misreads_balance(check, name, page.dists, chosen)
     )
